@@ -1,0 +1,19 @@
+/**
+ * @packageDocumentation
+ * Contracts shared by every Mesh package: the error type and its code registry,
+ * the clock, randomness and logger components, and abort helpers. Implementations
+ * live in the packages that use them; this package has no runtime dependencies.
+ */
+export { abortedError, throwIfAborted } from "./abort.js";
+export { type Clock, systemClock, type TimerHandle } from "./clock.js";
+export {
+  type ErrorCode,
+  type ErrorCodeInfo,
+  ErrorCodes,
+  invalidArgument,
+  isMeshError,
+  MeshError,
+  type MeshErrorOptions,
+} from "./errors.js";
+export { jsonLogger, type LogFields, type Logger, type LogLevel, noopLogger } from "./logger.js";
+export { type Random, randomInt, shuffle, systemRandom } from "./random.js";

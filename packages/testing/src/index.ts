@@ -1,0 +1,9 @@
+/**
+ * @packageDocumentation
+ * Test doubles for Mesh (private): a fake clock, a seeded random generator, a
+ * deadline-bounded `waitFor`, and skip rules for tests with system requirements.
+ */
+export { FakeClock } from "./fake-clock.js";
+export { hasCommand, isRoot, requireAll, skipUnless } from "./requirements.js";
+export { SeededRandom, testSeed } from "./seeded-random.js";
+export { type WaitForOptions, waitFor } from "./wait-for.js";
