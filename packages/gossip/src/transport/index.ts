@@ -1,0 +1,25 @@
+export {
+  type Address,
+  addressKey,
+  countDrop,
+  emptyTransportStats,
+  type PacketHandler,
+  type StreamHandler,
+  type StreamRequestOptions,
+  type Transport,
+  type TransportStats,
+} from "./transport.js";
+export {
+  createUdpTransport,
+  DEFAULT_BIND_ATTEMPTS,
+  DEFAULT_GOSSIP_HOST,
+  DEFAULT_GOSSIP_PORT,
+  DEFAULT_MAX_FRAME_BYTES,
+  DEFAULT_MAX_INBOUND_STREAMS,
+  DEFAULT_MAX_PACKET_SIZE,
+  DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+  type UdpTransportComponents,
+  type UdpTransportConfig,
+  type UdpTransportInit,
+  udpTransportConfig,
+} from "./udp-transport.js";
