@@ -1,0 +1,215 @@
+import { type ErrorCode, ErrorCodes } from "@mesh/interface";
+
+/**
+ * The call protocol's messages. On the wire each one is a msgpack array whose
+ * first element is its type code. The numeric values are part of the protocol
+ * itself: append only, never renumber, never reuse a retired value.
+ */
+export const MessageType = {
+  /** `[1, rid, module, id, capability, payload, initArg, timeoutMs, chain, hops]` */
+  Call: 1,
+  /** `[2, module, id, capability, payload, initArg, chain, hops]` */
+  Cast: 2,
+  /** `[3, rid, value]` — the call succeeded. */
+  Reply: 3,
+  /** `[4, rid, code, message, details]` — the call failed with a MeshError code. */
+  Failure: 4,
+  /** `[5, rid]` — the caller gave up (abort or timeout); the callee may drop the work. */
+  Cancel: 5,
+} as const;
+
+/** Request ids are uint32 (compact in msgpack) and wrap; the in-flight limit keeps live ids far apart. */
+export const MAX_RID = 0xffff_ffff;
+/** A call chain longer than this is a loop or an attack, not a real call path. */
+export const MAX_CHAIN_LENGTH = 64;
+export const MAX_HOPS = 255;
+
+export interface CallMessage {
+  readonly type: typeof MessageType.Call;
+  readonly rid: number;
+  readonly module: string;
+  readonly id: string;
+  readonly capability: string;
+  readonly payload: unknown;
+  readonly initArg: unknown;
+  /** Time left for the call when it was sent, in ms: relative, because clocks differ between hosts. */
+  readonly timeoutMs: number;
+  readonly chain: readonly string[];
+  readonly hops: number;
+}
+
+export interface CastMessage {
+  readonly type: typeof MessageType.Cast;
+  readonly module: string;
+  readonly id: string;
+  readonly capability: string;
+  readonly payload: unknown;
+  readonly initArg: unknown;
+  readonly chain: readonly string[];
+  readonly hops: number;
+}
+
+export interface ReplyMessage {
+  readonly type: typeof MessageType.Reply;
+  readonly rid: number;
+  readonly value: unknown;
+}
+
+export interface FailureMessage {
+  readonly type: typeof MessageType.Failure;
+  readonly rid: number;
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+}
+
+export interface CancelMessage {
+  readonly type: typeof MessageType.Cancel;
+  readonly rid: number;
+}
+
+export type WireMessage = CallMessage | CastMessage | ReplyMessage | FailureMessage | CancelMessage;
+
+// Builders take positional arguments, not a message object: they run once per call and
+// an intermediate object would be garbage the moment the array exists.
+
+export function callToWire(
+  rid: number,
+  module: string,
+  id: string,
+  capability: string,
+  payload: unknown,
+  initArg: unknown,
+  timeoutMs: number,
+  chain: readonly string[],
+  hops: number,
+): unknown[] {
+  return [MessageType.Call, rid, module, id, capability, payload, initArg, timeoutMs, chain, hops];
+}
+
+export function castToWire(
+  module: string,
+  id: string,
+  capability: string,
+  payload: unknown,
+  initArg: unknown,
+  chain: readonly string[],
+  hops: number,
+): unknown[] {
+  return [MessageType.Cast, module, id, capability, payload, initArg, chain, hops];
+}
+
+export function replyToWire(rid: number, value: unknown): unknown[] {
+  return [MessageType.Reply, rid, value];
+}
+
+export function failureToWire(
+  rid: number,
+  code: ErrorCode,
+  message: string,
+  details: Readonly<Record<string, unknown>> | undefined,
+): unknown[] {
+  return [MessageType.Failure, rid, code, message, details];
+}
+
+export function cancelToWire(rid: number): unknown[] {
+  return [MessageType.Cancel, rid];
+}
+
+/**
+ * Checks every field of a decoded frame and returns the typed message, or
+ * `undefined` when anything is off (wrong arity, type, range, or an unknown
+ * type or error code). Nothing from the network is used before this passes.
+ */
+export function decodeMessage(raw: unknown): WireMessage | undefined {
+  if (!Array.isArray(raw)) return undefined;
+  switch (raw[0]) {
+    case MessageType.Call: {
+      if (raw.length !== 10) return undefined;
+      // Index reads, not destructuring: this runs once per call and array destructuring goes through the iterator.
+      const rid: unknown = raw[1];
+      const module: unknown = raw[2];
+      const id: unknown = raw[3];
+      const capability: unknown = raw[4];
+      const timeoutMs: unknown = raw[7];
+      const chain: unknown = raw[8];
+      const hops: unknown = raw[9];
+      if (!isRid(rid) || !isString(module) || !isString(id) || !isString(capability)) return undefined;
+      if (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs)) return undefined;
+      if (!isChain(chain) || !isHops(hops)) return undefined;
+      return {
+        type: MessageType.Call,
+        rid,
+        module,
+        id,
+        capability,
+        payload: raw[5],
+        initArg: raw[6],
+        timeoutMs,
+        chain,
+        hops,
+      };
+    }
+    case MessageType.Cast: {
+      if (raw.length !== 8) return undefined;
+      const module: unknown = raw[1];
+      const id: unknown = raw[2];
+      const capability: unknown = raw[3];
+      const chain: unknown = raw[6];
+      const hops: unknown = raw[7];
+      if (!isString(module) || !isString(id) || !isString(capability)) return undefined;
+      if (!isChain(chain) || !isHops(hops)) return undefined;
+      return { type: MessageType.Cast, module, id, capability, payload: raw[4], initArg: raw[5], chain, hops };
+    }
+    case MessageType.Reply: {
+      const rid: unknown = raw[1];
+      if (raw.length !== 3 || !isRid(rid)) return undefined;
+      return { type: MessageType.Reply, rid, value: raw[2] };
+    }
+    case MessageType.Failure: {
+      if (raw.length !== 5) return undefined;
+      const rid: unknown = raw[1];
+      const code: unknown = raw[2];
+      const message: unknown = raw[3];
+      const details: unknown = raw[4];
+      if (!isRid(rid) || !isErrorCode(code) || !isString(message)) return undefined;
+      let record: Record<string, unknown> | undefined;
+      if (isPlainRecord(details)) record = details;
+      else if (details !== undefined && details !== null) return undefined;
+      return { type: MessageType.Failure, rid, code, message, details: record };
+    }
+    case MessageType.Cancel: {
+      const rid: unknown = raw[1];
+      if (raw.length !== 2 || !isRid(rid)) return undefined;
+      return { type: MessageType.Cancel, rid };
+    }
+    default:
+      return undefined;
+  }
+}
+
+function isString(value: unknown): value is string {
+  return typeof value === "string";
+}
+
+function isRid(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= MAX_RID;
+}
+
+function isHops(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= MAX_HOPS;
+}
+
+function isChain(value: unknown): value is string[] {
+  if (!Array.isArray(value) || value.length > MAX_CHAIN_LENGTH) return false;
+  for (const link of value) if (typeof link !== "string") return false;
+  return true;
+}
+
+function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === "string" && Object.hasOwn(ErrorCodes, value);
+}
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value);
+}

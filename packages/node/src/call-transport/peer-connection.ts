@@ -1,0 +1,300 @@
+import { connect, type Socket } from "node:net";
+import { type ErrorCode, MeshError, type TimerHandle } from "@mesh/interface";
+import type { DeadlineEntry, DeadlineQueue } from "./deadline-queue.js";
+import { FrameDecoder } from "./frame-decoder.js";
+import { FrameWriter } from "./frame-writer.js";
+import { cancelToWire, decodeMessage, MAX_RID, MessageType } from "./messages.js";
+import type { PeerAddress } from "./peer-address.js";
+import type { CallClientConfig } from "./transport-config.js";
+import type { Counters } from "./transport-stats.js";
+import { UNDECODABLE, UNOPENABLE, type WireCodec } from "./wire-codec.js";
+
+/** What every peer connection of one client shares. */
+export interface ClientContext {
+  readonly config: CallClientConfig;
+  readonly counters: Counters;
+  readonly codec: WireCodec;
+  readonly deadlines: DeadlineQueue<PendingCall>;
+  /** Called for each connection attempt after a peer's first. */
+  onReconnect(): void;
+}
+
+/** A call sent and waiting for its reply, its deadline or its abort. */
+export class PendingCall implements DeadlineEntry {
+  done = false;
+  onAbort: (() => void) | undefined;
+
+  constructor(
+    readonly peer: PeerConnection,
+    readonly rid: number,
+    readonly deadline: number,
+    readonly timeoutMs: number,
+    readonly resolve: (value: unknown) => void,
+    readonly reject: (error: MeshError) => void,
+    readonly signal: AbortSignal | undefined,
+  ) {}
+}
+
+type State = "idle" | "connecting" | "open" | "backoff" | "closed";
+
+/**
+ * The one persistent connection to one peer (host:port). Opened lazily by the
+ * first send; many calls share it, matched to replies by request id. When it
+ * drops, every call in flight on it fails with MESH_ERR_NODE_UNREACHABLE
+ * (retryable). A failed connect puts the peer in backoff (base * 2^(failures-1),
+ * capped), during which sends fail at once instead of piling up; the first send
+ * after the backoff connects again.
+ */
+export class PeerConnection {
+  readonly address: string;
+  readonly #peer: PeerAddress;
+  readonly #ctx: ClientContext;
+  readonly #pending = new Map<number, PendingCall>();
+  readonly #writer: FrameWriter;
+  #decoder: FrameDecoder;
+  #state: State = "idle";
+  #socket: Socket | undefined;
+  #connectTimer: TimerHandle | undefined;
+  #nextRid = 0;
+  #attempts = 0;
+  #failures = 0;
+  #retryAt = 0;
+  #lastError: Error | undefined;
+
+  constructor(address: string, peer: PeerAddress, ctx: ClientContext) {
+    this.address = address;
+    this.#peer = peer;
+    this.#ctx = ctx;
+    this.#writer = new FrameWriter(ctx.counters, ctx.config.flushMode);
+    this.#decoder = new FrameDecoder(ctx.config.maxFrameBytes);
+  }
+
+  get inFlight(): number {
+    return this.#pending.size;
+  }
+
+  get queuedBytes(): number {
+    return this.#writer.queuedBytes;
+  }
+
+  get isOpen(): boolean {
+    return this.#state === "open";
+  }
+
+  /** Throws (synchronously) when a new send must fail at once; returns a request id otherwise. */
+  admitCall(): number {
+    const { config, counters } = this.#ctx;
+    if (this.#pending.size >= config.maxInFlightPerPeer) {
+      counters.drop("overloaded");
+      throw new MeshError(
+        "MESH_ERR_OVERLOADED",
+        `${this.#pending.size} calls are already in flight to ${this.address} (the limit per peer)`,
+        { details: { address: this.address, limit: config.maxInFlightPerPeer } },
+      );
+    }
+    this.admitSend();
+    let rid = this.#nextRid;
+    // After 2^32 calls ids wrap; skip any still waiting (the in-flight limit keeps them few).
+    while (this.#pending.has(rid)) rid = rid === MAX_RID ? 0 : rid + 1;
+    this.#nextRid = rid === MAX_RID ? 0 : rid + 1;
+    return rid;
+  }
+
+  /** Throws when the peer is in backoff or its write queue is full. */
+  admitSend(): void {
+    const { config, counters } = this.#ctx;
+    if (this.#state === "backoff") {
+      const waitMs = this.#retryAt - config.clock.now();
+      if (waitMs > 0) {
+        counters.drop("unreachable");
+        throw new MeshError(
+          "MESH_ERR_NODE_UNREACHABLE",
+          `${this.address} refused the last connection; next attempt in ${Math.ceil(waitMs)} ms`,
+          { cause: this.#lastError, details: { address: this.address, retryInMs: Math.ceil(waitMs) } },
+        );
+      }
+      this.#state = "idle";
+    }
+    if (this.#writer.queuedBytes >= config.maxQueuedBytesPerPeer) {
+      counters.drop("overloaded");
+      throw new MeshError(
+        "MESH_ERR_OVERLOADED",
+        `${this.#writer.queuedBytes} bytes are already waiting to be written to ${this.address}`,
+        { details: { address: this.address, limit: config.maxQueuedBytesPerPeer } },
+      );
+    }
+  }
+
+  /** Queues an admitted frame (a cast, or the request of `track`), connecting first if needed. */
+  send(frame: Uint8Array): void {
+    if (this.#state === "idle") this.#connect();
+    this.#writer.enqueue(frame);
+  }
+
+  /** Registers an admitted call whose request frame was sent. */
+  track(call: PendingCall): void {
+    this.#pending.set(call.rid, call);
+    this.#ctx.deadlines.add(call);
+    const signal = call.signal;
+    if (signal !== undefined) {
+      call.onAbort = () => this.#abort(call);
+      signal.addEventListener("abort", call.onAbort, { once: true });
+    }
+  }
+
+  /** The deadline queue's verdict: the call ran out of time (already marked done there). */
+  expire(call: PendingCall): void {
+    this.#pending.delete(call.rid);
+    this.#unlisten(call);
+    this.#ctx.counters.drop("expired");
+    this.#cancelRemote(call.rid);
+    call.reject(
+      new MeshError("MESH_ERR_TIMEOUT", `no reply from ${this.address} within ${call.timeoutMs} ms`, {
+        details: { address: this.address, timeoutMs: call.timeoutMs },
+      }),
+    );
+  }
+
+  /** Closes the connection and fails every call in flight on it with `code`. */
+  close(code: ErrorCode, message: string, final: boolean): void {
+    const socket = this.#socket;
+    this.#teardown(code, message);
+    socket?.destroy();
+    if (final) this.#state = "closed";
+  }
+
+  #abort(call: PendingCall): void {
+    if (call.done) return;
+    this.#finish(call);
+    this.#ctx.counters.drop("cancelled");
+    this.#cancelRemote(call.rid);
+    call.reject(
+      new MeshError("MESH_ERR_ABORTED", "the call was aborted by its AbortSignal", {
+        cause: call.signal?.reason,
+        details: { address: this.address },
+      }),
+    );
+  }
+
+  /** Tells the callee the caller gave up, so it can skip the work. Best effort. */
+  #cancelRemote(rid: number): void {
+    if (this.#state !== "open" && this.#state !== "connecting") return;
+    this.#writer.enqueue(this.#ctx.codec.encode(cancelToWire(rid), "cancel"));
+  }
+
+  #finish(call: PendingCall): void {
+    call.done = true;
+    this.#pending.delete(call.rid);
+    this.#ctx.deadlines.finished();
+    this.#unlisten(call);
+  }
+
+  #unlisten(call: PendingCall): void {
+    if (call.onAbort !== undefined) call.signal?.removeEventListener("abort", call.onAbort);
+  }
+
+  #connect(): void {
+    const config = this.#ctx.config;
+    const logger = config.logger;
+    this.#state = "connecting";
+    this.#lastError = undefined;
+    if (this.#attempts++ > 0) this.#ctx.onReconnect();
+    this.#decoder = new FrameDecoder(config.maxFrameBytes);
+    const socket = connect({ host: this.#peer.host, port: this.#peer.port });
+    this.#socket = socket;
+    socket.setNoDelay(true);
+    this.#connectTimer = config.clock.setTimeout(() => {
+      socket.destroy(new Error(`connect timed out after ${config.connectTimeoutMs} ms`));
+    }, config.connectTimeoutMs);
+    socket.once("connect", () => {
+      if (this.#socket !== socket) return;
+      this.#clearConnectTimer();
+      this.#state = "open";
+      this.#failures = 0;
+      socket.setKeepAlive(true, config.keepAliveMs);
+      logger.debug("call connection open", { address: this.address });
+      this.#writer.attach(socket);
+    });
+    socket.on("data", (chunk: Buffer) => {
+      if (this.#socket === socket) this.#onData(chunk);
+    });
+    socket.on("error", (error) => {
+      if (this.#socket === socket) this.#lastError = error;
+    });
+    socket.on("close", () => {
+      if (this.#socket !== socket) return;
+      const reason = this.#lastError?.message ?? "the peer closed the connection";
+      logger.debug("call connection closed", { address: this.address, reason });
+      this.#teardown("MESH_ERR_NODE_UNREACHABLE", `the connection to ${this.address} failed: ${reason}`);
+    });
+  }
+
+  readonly #onFrame = (body: Buffer): boolean => {
+    const counters = this.#ctx.counters;
+    counters.framesIn++;
+    const value = this.#ctx.codec.decode(body);
+    if (value === UNOPENABLE || value === UNDECODABLE) {
+      return this.#violation(value === UNOPENABLE ? "unopenable-frame" : "undecodable-frame");
+    }
+    const message = decodeMessage(value);
+    if (message === undefined || (message.type !== MessageType.Reply && message.type !== MessageType.Failure)) {
+      return this.#violation("invalid-message");
+    }
+    const call = this.#pending.get(message.rid);
+    if (call === undefined) {
+      counters.drop("unknown-rid");
+      return true;
+    }
+    this.#finish(call);
+    if (message.type === MessageType.Reply) call.resolve(message.value);
+    else call.reject(new MeshError(message.code, message.message, { details: message.details }));
+    return true;
+  };
+
+  #onData(chunk: Buffer): void {
+    this.#ctx.counters.bytesIn += chunk.length;
+    if (this.#decoder.push(chunk, this.#onFrame) === "oversize") this.#violation("oversize-frame");
+  }
+
+  #violation(reason: "oversize-frame" | "undecodable-frame" | "unopenable-frame" | "invalid-message"): false {
+    this.#ctx.counters.drop(reason);
+    this.#ctx.config.logger.warn("call connection closed: bad frame from peer", { address: this.address, reason });
+    this.close("MESH_ERR_NODE_UNREACHABLE", `${this.address} sent a bad frame (${reason}); connection closed`, false);
+    return false;
+  }
+
+  #clearConnectTimer(): void {
+    if (this.#connectTimer !== undefined) this.#ctx.config.clock.clearTimeout(this.#connectTimer);
+    this.#connectTimer = undefined;
+  }
+
+  /** Forgets the socket (synchronously, so later sends start afresh) and fails what was in flight on it. */
+  #teardown(code: ErrorCode, message: string): void {
+    if (this.#socket === undefined) return;
+    const { config, counters } = this.#ctx;
+    const wasOpen = this.#state === "open";
+    this.#socket = undefined;
+    this.#clearConnectTimer();
+    this.#writer.detach();
+    if (wasOpen || this.#state !== "connecting") {
+      this.#state = "idle";
+    } else {
+      // Never connected: back off, doubling per consecutive failure, up to the cap.
+      this.#failures++;
+      const backoffMs = Math.min(config.reconnectMaxMs, config.reconnectBaseMs * 2 ** (this.#failures - 1));
+      this.#retryAt = config.clock.now() + backoffMs;
+      this.#state = "backoff";
+    }
+    if (this.#pending.size === 0) return;
+    const calls = [...this.#pending.values()];
+    this.#pending.clear();
+    if (code === "MESH_ERR_NODE_UNREACHABLE") counters.drop("unreachable", calls.length);
+    const error = new MeshError(code, message, { cause: this.#lastError, details: { address: this.address } });
+    for (const call of calls) {
+      call.done = true;
+      this.#ctx.deadlines.finished();
+      this.#unlisten(call);
+      call.reject(error);
+    }
+  }
+}

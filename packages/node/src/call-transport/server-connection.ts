@@ -1,0 +1,269 @@
+import type { Socket } from "node:net";
+import { type ErrorCode, isMeshError, MeshError } from "@mesh/interface";
+import type { DeadlineQueue } from "./deadline-queue.js";
+import { FrameDecoder } from "./frame-decoder.js";
+import { FrameWriter } from "./frame-writer.js";
+import { type CallHandler, InboundCall } from "./incoming-call.js";
+import {
+  type CallMessage,
+  type CastMessage,
+  decodeMessage,
+  failureToWire,
+  MessageType,
+  replyToWire,
+} from "./messages.js";
+import type { CallServerConfig } from "./transport-config.js";
+import type { Counters, DropReason } from "./transport-stats.js";
+import { UNDECODABLE, UNOPENABLE, type WireCodec } from "./wire-codec.js";
+
+/** What every connection of one server shares. */
+export interface ServerContext {
+  readonly config: CallServerConfig;
+  readonly counters: Counters;
+  readonly codec: WireCodec;
+  readonly deadlines: DeadlineQueue<InboundCall>;
+  readonly handler: CallHandler;
+  onClosed(connection: ServerConnection): void;
+}
+
+/**
+ * One accepted connection: decodes requests, hands them to the handler and
+ * writes the replies, batched per tick. Backpressure runs both ways: while the
+ * socket refuses writes (the caller is not reading its replies) we stop reading
+ * its requests, and at most `maxInFlightPerConnection` requests run at once —
+ * beyond that they are answered MESH_ERR_OVERLOADED without running.
+ */
+export class ServerConnection {
+  readonly #socket: Socket;
+  readonly #ctx: ServerContext;
+  readonly #remoteAddress: string;
+  readonly #decoder: FrameDecoder;
+  readonly #writer: FrameWriter;
+  readonly #inFlight = new Map<number, InboundCall>();
+  /** Arrival time of the chunk being decoded: a request's deadline counts from when it reached us. */
+  #arrivedAt = 0;
+  #closed = false;
+
+  constructor(socket: Socket, ctx: ServerContext) {
+    this.#socket = socket;
+    this.#ctx = ctx;
+    this.#remoteAddress = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`;
+    this.#decoder = new FrameDecoder(ctx.config.maxFrameBytes);
+    this.#writer = new FrameWriter(ctx.counters, ctx.config.flushMode, (stalled) => {
+      if (stalled) socket.pause();
+      else if (!this.#closed) socket.resume();
+    });
+    socket.setNoDelay(true);
+    this.#writer.attach(socket);
+    socket.on("data", (chunk: Buffer) => this.#onData(chunk));
+    socket.on("error", (error) => ctx.config.logger.debug("call server connection error", { error: error.message }));
+    socket.on("close", () => this.#onClose());
+  }
+
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  get queuedBytes(): number {
+    return this.#writer.queuedBytes;
+  }
+
+  /** Closes the connection; calls still running are abandoned (their replies are dropped). */
+  close(): void {
+    this.#socket.destroy();
+    this.#onClose();
+  }
+
+  /** The deadline queue's verdict: the caller's time ran out (already marked done there). */
+  expire(call: InboundCall): void {
+    this.#inFlight.delete(call.rid);
+    this.#ctx.counters.drop("expired");
+    call.abandon("MESH_ERR_TIMEOUT", `the caller's ${call.timeoutMs} ms deadline passed`);
+  }
+
+  #onData(chunk: Buffer): void {
+    this.#ctx.counters.bytesIn += chunk.length;
+    this.#arrivedAt = this.#ctx.config.clock.now();
+    if (this.#decoder.push(chunk, this.#onFrame) === "oversize") this.#violation("oversize-frame");
+  }
+
+  readonly #onFrame = (body: Buffer): boolean => {
+    this.#ctx.counters.framesIn++;
+    const value = this.#ctx.codec.decode(body);
+    if (value === UNOPENABLE) return this.#violation("unopenable-frame");
+    if (value === UNDECODABLE) return this.#violation("undecodable-frame");
+    const message = decodeMessage(value);
+    switch (message?.type) {
+      case MessageType.Call:
+        return this.#onCall(message);
+      case MessageType.Cast:
+        this.#onCast(message);
+        return true;
+      case MessageType.Cancel:
+        this.#onCancel(message.rid);
+        return true;
+      default:
+        return this.#violation("invalid-message");
+    }
+  };
+
+  #onCall(message: CallMessage): boolean {
+    const { config, counters, deadlines, handler } = this.#ctx;
+    if (this.#inFlight.has(message.rid)) return this.#violation("invalid-message");
+    if (message.timeoutMs <= 0) {
+      counters.drop("expired");
+      return true;
+    }
+    if (this.#inFlight.size >= config.maxInFlightPerConnection) {
+      counters.drop("overloaded");
+      this.#send(
+        message.rid,
+        failureToWire(
+          message.rid,
+          "MESH_ERR_OVERLOADED",
+          `the callee has ${this.#inFlight.size} calls in flight from this connection (its limit)`,
+          { limit: config.maxInFlightPerConnection },
+        ),
+      );
+      return true;
+    }
+    const deadline = this.#arrivedAt + message.timeoutMs;
+    // Decoding a large chunk takes time: the handler would start after the caller gave up.
+    if (config.clock.now() >= deadline) {
+      counters.drop("expired");
+      return true;
+    }
+    const call = new InboundCall(
+      this,
+      message.rid,
+      message.module,
+      message.id,
+      message.capability,
+      message.payload,
+      message.initArg,
+      message.chain,
+      message.hops,
+      message.timeoutMs,
+      deadline,
+      this.#remoteAddress,
+    );
+    this.#inFlight.set(call.rid, call);
+    deadlines.add(call);
+    let result: Promise<unknown>;
+    try {
+      result = handler.onCall(call);
+    } catch (error) {
+      this.#fail(call, error);
+      return !this.#closed;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (value) => this.#reply(call, value),
+        (error: unknown) => this.#fail(call, error),
+      );
+    } else {
+      this.#reply(call, result);
+    }
+    return !this.#closed;
+  }
+
+  #onCast(message: CastMessage): void {
+    try {
+      this.#ctx.handler.onCast({
+        module: message.module,
+        id: message.id,
+        capability: message.capability,
+        payload: message.payload,
+        initArg: message.initArg,
+        chain: message.chain,
+        hops: message.hops,
+        remoteAddress: this.#remoteAddress,
+      });
+    } catch (error) {
+      this.#ctx.config.logger.warn("cast handler threw", { error: String(error) });
+    }
+  }
+
+  #onCancel(rid: number): void {
+    const call = this.#inFlight.get(rid);
+    if (call === undefined) return; // already answered, expired, or never arrived
+    this.#settle(call);
+    this.#ctx.counters.drop("cancelled");
+    call.abandon("MESH_ERR_ABORTED", "the caller cancelled the call");
+  }
+
+  /** Takes the call out of flight; false if it already was (abandoned), so nothing must be sent. */
+  #settle(call: InboundCall): boolean {
+    if (call.done) return false;
+    call.done = true;
+    this.#inFlight.delete(call.rid);
+    this.#ctx.deadlines.finished();
+    return true;
+  }
+
+  #reply(call: InboundCall, value: unknown): void {
+    if (!this.#settle(call)) {
+      this.#ctx.counters.drop("late-reply");
+      return;
+    }
+    this.#send(call.rid, replyToWire(call.rid, value));
+  }
+
+  #fail(call: InboundCall, error: unknown): void {
+    if (!this.#settle(call)) {
+      this.#ctx.counters.drop("late-reply");
+      return;
+    }
+    if (isMeshError(error)) {
+      this.#send(call.rid, failureToWire(call.rid, error.code, error.message, error.details));
+    } else {
+      const message = error instanceof Error ? error.message : String(error);
+      this.#send(call.rid, failureToWire(call.rid, "MESH_ERR_ACTOR_THREW", message, undefined));
+    }
+  }
+
+  /** Encodes and queues a reply; a reply msgpackr cannot encode becomes an error reply, never a closed connection. */
+  #send(rid: number, message: unknown[]): void {
+    if (this.#closed) return;
+    const codec = this.#ctx.codec;
+    let frame: Uint8Array;
+    try {
+      frame = codec.encode(message, "reply");
+    } catch (error) {
+      if (message[0] === MessageType.Failure && message[4] !== undefined) {
+        // The error's details are what failed: send the code and message without them.
+        message[4] = undefined;
+        this.#send(rid, message);
+        return;
+      }
+      this.#ctx.counters.drop("unencodable");
+      const code: ErrorCode = "MESH_ERR_UNENCODABLE";
+      const reason = error instanceof MeshError ? error.message : String(error);
+      frame = codec.encode(failureToWire(rid, code, reason, undefined), "reply");
+    }
+    this.#writer.enqueue(frame);
+  }
+
+  #violation(reason: DropReason): false {
+    this.#ctx.counters.drop(reason);
+    this.#ctx.config.logger.warn("call server closed a connection: bad frame", {
+      remoteAddress: this.#remoteAddress,
+      reason,
+    });
+    this.close();
+    return false;
+  }
+
+  #onClose(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#writer.detach();
+    for (const call of this.#inFlight.values()) {
+      call.done = true;
+      this.#ctx.deadlines.finished();
+      call.abandon("MESH_ERR_ABORTED", "the caller's connection closed");
+    }
+    this.#inFlight.clear();
+    this.#ctx.onClosed(this);
+  }
+}

@@ -1,0 +1,160 @@
+import { type Clock, invalidArgument, type Logger, noopLogger, systemClock } from "@mesh/interface";
+import type { FrameCipher } from "./frame-cipher.js";
+import type { FlushMode } from "./frame-writer.js";
+
+/** 16 MiB: far above any sane actor message, far below what would hurt a node to buffer. */
+export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+/** Per peer. At ~100 B a request that is ~1 MB buffered at worst, and 10,000 calls is far past the 256 in flight a busy caller needs. */
+export const DEFAULT_MAX_IN_FLIGHT = 10_000;
+/** Above the client's window, so a well-behaved client meets its own limit first. */
+export const DEFAULT_SERVER_MAX_IN_FLIGHT = 20_000;
+/** Encoded bytes waiting for a connection or 'drain', per peer; bounds casts, which have no in-flight window. */
+export const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024;
+/** Same as Elixir's GenServer.call default, which eigr/mesh callers are used to. */
+export const DEFAULT_CALL_TIMEOUT_MS = 5_000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+/** First retry after a failed connect; doubles per failure up to the cap. */
+export const DEFAULT_RECONNECT_BASE_MS = 50;
+/** A peer that is down costs one refused connect per 2 s at most; membership usually declares it dead sooner. */
+export const DEFAULT_RECONNECT_MAX_MS = 2_000;
+/** TCP keepalive probes start after this much idle time, to find half-open connections. */
+export const DEFAULT_KEEPALIVE_MS = 10_000;
+/** Measured fastest at 1, 16 and 256 in flight; see FlushMode. */
+export const DEFAULT_FLUSH_MODE: FlushMode = "microtask";
+
+/** Collaborators injected into the client and server. */
+export interface CallTransportComponents {
+  /** @default systemClock */
+  readonly clock?: Clock;
+  /** @default noopLogger */
+  readonly logger?: Logger;
+}
+
+interface CommonInit {
+  /** Largest frame body accepted or sent, in bytes. A bigger incoming frame closes its connection. @default 16 MiB */
+  readonly maxFrameBytes?: number;
+  /** Seals and opens every frame body; both ends must use the same key. @default none (plain frames) */
+  readonly cipher?: FrameCipher;
+  /** When batched frames are written. @default "microtask" */
+  readonly flushMode?: FlushMode;
+}
+
+export interface CallClientInit extends CommonInit {
+  /** Calls in flight per peer before new ones fail at once with MESH_ERR_OVERLOADED. @default 10000 */
+  readonly maxInFlightPerPeer?: number;
+  /** Encoded bytes queued per peer (waiting to connect or for 'drain') before new sends fail with MESH_ERR_OVERLOADED. @default 64 MiB */
+  readonly maxQueuedBytesPerPeer?: number;
+  /** Timeout of a call that does not give one, in ms. @default 5000 */
+  readonly defaultTimeoutMs?: number;
+  /** How long a connection may take to open, in ms. @default 5000 */
+  readonly connectTimeoutMs?: number;
+  /** Backoff after the first failed connect, in ms; doubles per failure. @default 50 */
+  readonly reconnectBaseMs?: number;
+  /** Backoff cap, in ms. @default 2000 */
+  readonly reconnectMaxMs?: number;
+  /** Idle time before TCP keepalive probes, in ms. @default 10000 */
+  readonly keepAliveMs?: number;
+}
+
+export interface CallServerInit extends CommonInit {
+  /** Address to listen on. @default "127.0.0.1" */
+  readonly host?: string;
+  /** Port to listen on; 0 picks a free one (read it from `address`). @default 0 */
+  readonly port?: number;
+  /** Requests in flight per connection before new ones are answered MESH_ERR_OVERLOADED. @default 20000 */
+  readonly maxInFlightPerConnection?: number;
+}
+
+interface CommonConfig {
+  readonly maxFrameBytes: number;
+  readonly cipher: FrameCipher | undefined;
+  readonly flushMode: FlushMode;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+export interface CallClientConfig extends CommonConfig {
+  readonly maxInFlightPerPeer: number;
+  readonly maxQueuedBytesPerPeer: number;
+  readonly defaultTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly reconnectBaseMs: number;
+  readonly reconnectMaxMs: number;
+  readonly keepAliveMs: number;
+}
+
+export interface CallServerConfig extends CommonConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly maxInFlightPerConnection: number;
+}
+
+export function clientConfig(init: CallClientInit, components: CallTransportComponents): CallClientConfig {
+  const config: CallClientConfig = {
+    ...commonConfig(init, components),
+    maxInFlightPerPeer: positiveInt("maxInFlightPerPeer", init.maxInFlightPerPeer ?? DEFAULT_MAX_IN_FLIGHT),
+    maxQueuedBytesPerPeer: positiveInt("maxQueuedBytesPerPeer", init.maxQueuedBytesPerPeer ?? DEFAULT_MAX_QUEUED_BYTES),
+    defaultTimeoutMs: positiveMs("defaultTimeoutMs", init.defaultTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS),
+    connectTimeoutMs: positiveMs("connectTimeoutMs", init.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS),
+    reconnectBaseMs: positiveMs("reconnectBaseMs", init.reconnectBaseMs ?? DEFAULT_RECONNECT_BASE_MS),
+    reconnectMaxMs: positiveMs("reconnectMaxMs", init.reconnectMaxMs ?? DEFAULT_RECONNECT_MAX_MS),
+    keepAliveMs: positiveMs("keepAliveMs", init.keepAliveMs ?? DEFAULT_KEEPALIVE_MS),
+  };
+  if (config.reconnectMaxMs < config.reconnectBaseMs) {
+    throw invalidArgument(
+      "reconnectMaxMs",
+      `at least reconnectBaseMs (${config.reconnectBaseMs})`,
+      init.reconnectMaxMs,
+    );
+  }
+  return Object.freeze(config);
+}
+
+export function serverConfig(init: CallServerInit, components: CallTransportComponents): CallServerConfig {
+  const host = init.host ?? "127.0.0.1";
+  if (typeof host !== "string" || host === "") throw invalidArgument("host", "a non-empty string", host);
+  const port = init.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw invalidArgument("port", "an integer 0..65535", port);
+  return Object.freeze({
+    ...commonConfig(init, components),
+    host,
+    port,
+    maxInFlightPerConnection: positiveInt(
+      "maxInFlightPerConnection",
+      init.maxInFlightPerConnection ?? DEFAULT_SERVER_MAX_IN_FLIGHT,
+    ),
+  });
+}
+
+function commonConfig(init: CommonInit, components: CallTransportComponents): CommonConfig {
+  const flushMode = init.flushMode ?? DEFAULT_FLUSH_MODE;
+  if (flushMode !== "microtask" && flushMode !== "immediate") {
+    throw invalidArgument("flushMode", '"microtask" or "immediate"', flushMode);
+  }
+  const cipher = init.cipher;
+  if (cipher !== undefined && (typeof cipher.seal !== "function" || typeof cipher.open !== "function")) {
+    throw invalidArgument("cipher", "a FrameCipher with seal() and open()", cipher);
+  }
+  const maxFrameBytes = positiveInt("maxFrameBytes", init.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
+  // The length prefix is a uint32.
+  if (maxFrameBytes > 0xffff_ffff) throw invalidArgument("maxFrameBytes", "at most 4294967295", maxFrameBytes);
+  return {
+    maxFrameBytes,
+    cipher,
+    flushMode,
+    clock: components.clock ?? systemClock,
+    logger: components.logger ?? noopLogger,
+  };
+}
+
+function positiveInt(property: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) throw invalidArgument(property, "a positive integer", value);
+  return value;
+}
+
+export function positiveMs(property: string, value: number): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw invalidArgument(property, "a positive, finite number of ms", value);
+  }
+  return value;
+}
