@@ -1,0 +1,34 @@
+/** Which actor an event is about. */
+export interface ActorEvent {
+  readonly module: string;
+  readonly id: string;
+}
+
+export interface ActorDeactivatedEvent extends ActorEvent {
+  /** `"idle"`, `"requested"`, `"shutdown"`, or the reason given to `ActorRuntime.deactivate`. */
+  readonly reason: string;
+}
+
+/** Where an actor's code threw. */
+export type ActorFailureStage =
+  | "constructor"
+  | "restore"
+  | "onActivate"
+  | "handleCall"
+  | "handleCast"
+  | "timer"
+  | "snapshot"
+  | "onDeactivate";
+
+export interface ActorFailedEvent extends ActorEvent {
+  readonly stage: ActorFailureStage;
+  /** What the actor's code threw. */
+  readonly error: unknown;
+}
+
+/** The events of an `ActorRuntime`, as listener argument tuples. */
+export interface ActorRuntimeEvents {
+  "actor:activated": [event: ActorEvent];
+  "actor:deactivated": [event: ActorDeactivatedEvent];
+  "actor:failed": [event: ActorFailedEvent];
+}

@@ -1,0 +1,365 @@
+import type { EventEmitter } from "node:events";
+import { type Clock, invalidArgument, type Logger, type TimerHandle } from "@mesh/interface";
+import { ACTIVATING, Activation, DEACTIVATED, DEACTIVATING, IDLE } from "./activation.js";
+import type { Actor } from "./actor.js";
+import { activationFailed, deactivated } from "./actor-errors.js";
+import { actorKey } from "./actor-key.js";
+import { ActorTimer } from "./actor-timer.js";
+import type { ActorType } from "./actor-type.js";
+import type { ActorRuntimeConfig } from "./config.js";
+import { Deactivation } from "./deactivation.js";
+import { BARRIER, EMPTY_CHAIN, Envelope, type Mailbox, RESTORE, TIMER } from "./envelope.js";
+import type { ActorFailureStage, ActorRuntimeEvents } from "./events.js";
+import { isIdleExpired } from "./passivation-math.js";
+import type { ActorRequest, ActorRouter, CallResult } from "./router.js";
+import { isThenable, TurnEngine } from "./turns.js";
+
+/**
+ * The actor lifecycle on top of the turn engine: activation (constructor,
+ * restore, onActivate), deactivation (snapshot, onDeactivate, what happens to
+ * queued messages), per-actor timers, and the passivation sweep — one clock
+ * timer per runtime, never one per actor.
+ */
+export class RuntimeCore extends TurnEngine {
+  readonly clock: Clock;
+  readonly config: ActorRuntimeConfig;
+  readonly types = new Map<string, ActorType>();
+  router: ActorRouter;
+  #timerSeq = 0;
+  #sweep: TimerHandle | undefined;
+
+  constructor(
+    config: ActorRuntimeConfig,
+    clock: Clock,
+    logger: Logger,
+    nodeName: string,
+    events: EventEmitter<ActorRuntimeEvents>,
+    router: ActorRouter,
+  ) {
+    super(nodeName, logger, events);
+    this.config = config;
+    this.clock = clock;
+    this.router = router;
+  }
+
+  // ---- activation ---------------------------------------------------------
+
+  protected construct(type: ActorType, id: string, initArg: unknown, restoring: boolean): Activation {
+    let actor: Actor;
+    try {
+      actor = new type.actorClass(id, initArg);
+    } catch (error) {
+      this.failures++;
+      this.emitFailed(type.name, id, "constructor", error);
+      throw activationFailed(type.name, id, error);
+    }
+    const hooks = restoring || typeof actor.onActivate === "function";
+    const act = new Activation(type, id, actor, ACTIVATING, this.tick);
+    type.actors.set(id, act);
+    this.active++;
+    if (!hooks) {
+      this.activated(act);
+      this.becomeIdle(act);
+    }
+    return act;
+  }
+
+  protected startActivation(act: Activation, restoring: boolean, state: unknown): Error | undefined {
+    const actor = act.actor;
+    let stage: ActorFailureStage = "restore";
+    try {
+      if (restoring) {
+        const restored = actor.restore?.(state);
+        if (isThenable(restored)) {
+          void this.activateAsync(act, restored, true);
+          return undefined;
+        }
+      }
+      stage = "onActivate";
+      const ready = actor.onActivate?.(act);
+      if (isThenable(ready)) {
+        void this.activateAsync(act, ready, false);
+        return undefined;
+      }
+    } catch (error) {
+      return this.failActivation(act, stage, error);
+    }
+    this.activated(act);
+    this.becomeIdle(act);
+    return undefined;
+  }
+
+  private async activateAsync(act: Activation, pending: PromiseLike<unknown>, thenOnActivate: boolean): Promise<void> {
+    let stage: ActorFailureStage = thenOnActivate ? "restore" : "onActivate";
+    try {
+      await pending;
+      if (thenOnActivate && typeof act.actor.onActivate === "function") {
+        stage = "onActivate";
+        await act.actor.onActivate(act);
+      }
+    } catch (error) {
+      this.failActivation(act, stage, error);
+      return;
+    }
+    this.activated(act);
+    this.becomeIdle(act);
+  }
+
+  /** Nothing stays activated: the record goes, its timers stop, its queued messages get the error. */
+  private failActivation(act: Activation, stage: ActorFailureStage, error: unknown): Error {
+    this.failures++;
+    this.emitFailed(act.type.name, act.id, stage, error);
+    const failure = activationFailed(act.type.name, act.id, error);
+    this.cancelTimers(act);
+    this.remove(act);
+    const mailbox = act.mailbox;
+    act.mailbox = null;
+    if (mailbox !== null) failAll(mailbox, failure);
+    act.deactivation?.finish(undefined);
+    act.deactivation = null;
+    return failure;
+  }
+
+  private activated(act: Activation): void {
+    this.activations++;
+    if (act.type.passivates && this.#sweep === undefined) this.armSweep();
+    if (this.events.listenerCount("actor:activated") === 0) return;
+    this.safely(() => this.events.emit("actor:activated", { module: act.type.name, id: act.id }));
+  }
+
+  private remove(act: Activation): void {
+    act.status = DEACTIVATED;
+    const actors = act.type.actors;
+    if (actors.get(act.id) === act) actors.delete(act.id);
+    this.active--;
+  }
+
+  /** `restore(state)` for the handoff target: a fresh activation, or the next turn of a live one. */
+  restore(type: ActorType, id: string, state: unknown, initArg: unknown): Promise<unknown> {
+    let act = type.actors.get(id);
+    if (act === undefined) {
+      try {
+        act = this.construct(type, id, initArg, true);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      const barrier = new Envelope(BARRIER, undefined, EMPTY_CHAIN, undefined, undefined);
+      const activated = barrier.promise();
+      this.enqueue(act, barrier);
+      this.startActivation(act, true, state);
+      return activated;
+    }
+    if (act.deactivation?.hard === true) return Promise.reject(deactivated(type.name, id, act.deactivation.reason));
+    const envelope = new Envelope(RESTORE, state, EMPTY_CHAIN, undefined, undefined);
+    const restored = envelope.promise();
+    if (act.status === IDLE && act.mailbox === null) this.deliver(act, envelope);
+    else {
+      if (act.mailbox === null) this.enqueue(act, envelope);
+      else act.mailbox.unshift(envelope);
+    }
+    return restored;
+  }
+
+  // ---- deactivation -------------------------------------------------------
+
+  /** Deactivates `act` once its running turn (or activation) ends; merges with one already pending. */
+  requestDeactivation(act: Activation, reason: string, hard: boolean, wantSnapshot: boolean): Deactivation | undefined {
+    if (act.status === DEACTIVATED) return undefined;
+    let deactivation = act.deactivation;
+    if (deactivation === null) {
+      deactivation = new Deactivation(reason, hard, wantSnapshot);
+      act.deactivation = deactivation;
+    } else {
+      deactivation.merge(reason, hard, wantSnapshot);
+    }
+    if (act.status === IDLE) this.startDeactivation(act);
+    return deactivation;
+  }
+
+  protected startDeactivation(act: Activation): void {
+    const deactivation = act.deactivation as Deactivation;
+    deactivation.started = true;
+    act.status = DEACTIVATING;
+    this.cancelTimers(act);
+    void this.deactivate(act, deactivation);
+  }
+
+  /** snapshot (if asked), then onDeactivate; runs synchronously when both hooks are synchronous. */
+  private async deactivate(act: Activation, deactivation: Deactivation): Promise<void> {
+    const actor = act.actor;
+    let snapshot: unknown;
+    let snapshotError: Error | undefined;
+    if (deactivation.wantSnapshot && typeof actor.snapshot === "function") {
+      try {
+        snapshot = actor.snapshot();
+        if (isThenable(snapshot)) snapshot = await snapshot;
+      } catch (error) {
+        snapshot = undefined;
+        snapshotError = this.threw(act, "snapshot", error);
+      }
+    }
+    if (typeof actor.onDeactivate === "function") {
+      try {
+        const done = actor.onDeactivate(deactivation.reason, act);
+        if (isThenable(done)) await done;
+      } catch (error) {
+        this.castFailed(act, "onDeactivate", error);
+      }
+    }
+    this.remove(act);
+    this.deactivations++;
+    const mailbox = act.mailbox;
+    act.mailbox = null;
+    act.deactivation = null;
+    if (this.events.listenerCount("actor:deactivated") !== 0) {
+      const event = { module: act.type.name, id: act.id, reason: deactivation.reason };
+      this.safely(() => this.events.emit("actor:deactivated", event));
+    }
+    if (mailbox !== null) {
+      if (deactivation.hard || this.stopping) failAll(mailbox, deactivated(act.type.name, act.id, deactivation.reason));
+      else this.replay(act.type, act.id, mailbox);
+    }
+    if (snapshotError === undefined) deactivation.finish(snapshot);
+    else deactivation.finishWithError(snapshotError);
+  }
+
+  /** After a soft deactivation, messages that arrived meanwhile go to a fresh activation, in order. */
+  private replay(type: ActorType, id: string, mailbox: Mailbox): void {
+    let act = type.actors.get(id);
+    const fresh = act === undefined;
+    if (act === undefined) {
+      try {
+        act = this.construct(type, id, mailbox.head?.initArg, false);
+      } catch (error) {
+        failAll(mailbox, error);
+        return;
+      }
+    }
+    for (let envelope = mailbox.shift(); envelope !== null; envelope = mailbox.shift()) this.deliver(act, envelope);
+    if (fresh && act.status === ACTIVATING) this.startActivation(act, false, undefined);
+  }
+
+  /** Hard-deactivates every actor (reason "shutdown"); resolves when all are gone. */
+  async stopAll(): Promise<void> {
+    this.stopping = true;
+    if (this.#sweep !== undefined) this.clock.clearTimeout(this.#sweep);
+    this.#sweep = undefined;
+    const pending: Promise<unknown>[] = [];
+    for (const type of this.types.values()) {
+      for (const act of type.actors.values()) {
+        const deactivation = this.requestDeactivation(act, "shutdown", true, false);
+        if (deactivation !== undefined && act.status !== DEACTIVATED) pending.push(deactivation.promise());
+      }
+    }
+    await Promise.allSettled(pending);
+  }
+
+  // ---- timers -------------------------------------------------------------
+
+  setTimer(act: Activation, callback: () => unknown, delayMs: number, repeat: boolean): number {
+    if (typeof callback !== "function") throw invalidArgument("callback", "a function", callback);
+    if (typeof delayMs !== "number" || !Number.isFinite(delayMs) || delayMs < 0 || (repeat && delayMs === 0)) {
+      throw repeat
+        ? invalidArgument("intervalMs", "a finite number > 0", delayMs)
+        : invalidArgument("delayMs", "a finite number >= 0", delayMs);
+    }
+    if (this.isGone(act)) throw deactivated(act.type.name, act.id, "timers cannot be set while deactivating");
+    const timer = new ActorTimer(++this.#timerSeq, act, callback, repeat ? delayMs : 0, this.fireTimer);
+    if (act.timers === null) act.timers = new Map();
+    act.timers.set(timer.id, timer);
+    timer.handle = this.clock.setTimeout(timer.fire, delayMs);
+    return timer.id;
+  }
+
+  clearTimer(act: Activation, timerId: number): void {
+    const timer = act.timers?.get(timerId);
+    if (timer === undefined) return;
+    cancel(this.clock, timer);
+    act.timers?.delete(timerId);
+  }
+
+  private cancelTimers(act: Activation): void {
+    if (act.timers === null) return;
+    for (const timer of act.timers.values()) cancel(this.clock, timer);
+    act.timers = null;
+  }
+
+  /** The clock fired: the callback becomes a turn of the actor (timer turns do not count against capacity). */
+  private readonly fireTimer = (timer: ActorTimer): void => {
+    timer.handle = undefined;
+    const act = timer.activation;
+    if (timer.cancelled || this.isGone(act)) return;
+    this.deliver(act, new Envelope(TIMER, undefined, EMPTY_CHAIN, undefined, undefined, timer));
+  };
+
+  protected timerTurnEnded(act: Activation, timer: ActorTimer): void {
+    if (timer.cancelled) return;
+    if (timer.intervalMs > 0 && !this.isGone(act)) {
+      timer.handle = this.clock.setTimeout(timer.fire, timer.intervalMs);
+    } else {
+      timer.cancelled = true;
+      act.timers?.delete(timer.id);
+    }
+  }
+
+  // ---- passivation --------------------------------------------------------
+
+  private armSweep(): void {
+    if (this.stopping) return;
+    this.#sweep = this.clock.setTimeout(this.onSweep, this.config.sweepIntervalMs);
+  }
+
+  /** One tick: scan the types whose scan is due, passivate idle-expired actors, re-arm while any remain. */
+  private readonly onSweep = (): void => {
+    this.#sweep = undefined;
+    const tick = ++this.tick;
+    let remaining = 0;
+    for (const type of this.types.values()) {
+      if (!type.passivates) continue;
+      if (tick >= type.nextScanTick) {
+        type.nextScanTick = tick + type.scanPeriodTicks;
+        for (const act of type.actors.values()) {
+          if (act.status === IDLE && act.mailbox === null && isIdleExpired(tick, act.lastUsedTick, type.idleTicks)) {
+            this.requestDeactivation(act, "idle", false, false);
+          }
+        }
+      }
+      remaining += type.actors.size;
+    }
+    if (remaining > 0) this.armSweep();
+  };
+
+  // ---- calls from inside an actor -----------------------------------------
+
+  callFrom(act: Activation, request: ActorRequest): Promise<CallResult> {
+    try {
+      return this.router.call(request, extendChain(act));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  castFrom(act: Activation, request: ActorRequest): Promise<void> {
+    try {
+      return this.router.cast(request, extendChain(act));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+}
+
+/** The running turn's chain plus this actor: what the callee must not find itself in. */
+function extendChain(act: Activation): readonly string[] {
+  const self = actorKey(act.type.name, act.id);
+  return act.chain.length === 0 ? [self] : [...act.chain, self];
+}
+
+function cancel(clock: Clock, timer: ActorTimer): void {
+  timer.cancelled = true;
+  if (timer.handle !== undefined) clock.clearTimeout(timer.handle);
+  timer.handle = undefined;
+}
+
+function failAll(mailbox: Mailbox, error: unknown): void {
+  for (let envelope = mailbox.shift(); envelope !== null; envelope = mailbox.shift()) envelope.fail(error);
+}

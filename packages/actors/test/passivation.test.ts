@@ -1,0 +1,155 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { ActorContext } from "../src/index.js";
+import { deferred, settle, testRuntime } from "./helpers.js";
+
+class Session {
+  static constructed = 0;
+  static deactivated: string[] = [];
+  hits = 0;
+  constructor() {
+    Session.constructed++;
+  }
+  handleCall() {
+    return ++this.hits;
+  }
+  onDeactivate(reason: string, ctx?: ActorContext) {
+    Session.deactivated.push(`${ctx?.id}:${reason}`);
+  }
+  static reset(): void {
+    Session.constructed = 0;
+    Session.deactivated = [];
+  }
+}
+
+describe("idle passivation", () => {
+  it("deactivates an actor idle for idleTimeoutMs with reason idle, and the next message re-activates it", async () => {
+    Session.reset();
+    const { runtime, clock } = testRuntime({ idleTimeoutMs: 1000, sweepIntervalMs: 100 });
+    const events: string[] = [];
+    runtime.on("actor:deactivated", (e) => events.push(`${e.module}/${e.id}:${e.reason}`));
+    runtime.register("Session", Session);
+    assert.equal(await runtime.call("Session", "s", null), 1);
+    assert.equal(await runtime.call("Session", "s", null), 2);
+    clock.advance(1000);
+    assert.equal(runtime.activeCount, 1, "not before the timeout");
+    clock.advance(250);
+    assert.equal(runtime.activeCount, 0, "within the timeout plus two sweep intervals");
+    assert.deepEqual(Session.deactivated, ["s:idle"]);
+    assert.deepEqual(events, ["Session/s:idle"]);
+    assert.equal(clock.pending, 0, "the sweep stops when nothing is left to passivate");
+    assert.equal(await runtime.call("Session", "s", null), 1, "a fresh activation");
+    assert.equal(Session.constructed, 2);
+  });
+
+  it("a message resets the idle clock; only the idle actor goes", async () => {
+    Session.reset();
+    const { runtime, clock } = testRuntime({ idleTimeoutMs: 1000, sweepIntervalMs: 100 });
+    runtime.register("Session", Session);
+    await runtime.call("Session", "busy", null);
+    await runtime.call("Session", "quiet", null);
+    for (let t = 0; t < 20; t++) {
+      clock.advance(100);
+      await runtime.call("Session", "busy", null);
+    }
+    assert.deepEqual(
+      [...runtime.activations()].map((a) => a.id),
+      ["busy"],
+    );
+    assert.deepEqual(Session.deactivated, ["quiet:idle"]);
+  });
+
+  it("never passivates an actor in the middle of a turn", async () => {
+    const gate = deferred();
+    class Long {
+      async handleCall() {
+        await gate.promise;
+        return "done";
+      }
+    }
+    const { runtime, clock } = testRuntime({ idleTimeoutMs: 100, sweepIntervalMs: 50 });
+    runtime.register("Long", Long);
+    const reply = runtime.call("Long", "l", null);
+    clock.advance(1000);
+    assert.equal(runtime.activeCount, 1);
+    gate.resolve(undefined);
+    assert.equal(await reply, "done");
+    clock.advance(1000);
+    assert.equal(runtime.activeCount, 0);
+  });
+
+  it("is configured per type; 0 or Infinity disables it (and no sweep timer runs)", async () => {
+    Session.reset();
+    const { runtime, clock } = testRuntime({ idleTimeoutMs: 0, sweepIntervalMs: 100 });
+    runtime.register("Forever", Session);
+    runtime.register("Short", Session, { idleTimeoutMs: 500 });
+    await runtime.call("Forever", "f", null);
+    assert.equal(clock.pending, 0, "no sweep for types that never passivate");
+    await runtime.call("Short", "s", null);
+    clock.advance(10_000);
+    assert.deepEqual([...runtime.activations()], [{ module: "Forever", id: "f" }]);
+  });
+
+  it("releases passivated actors: a million-actor sweep leaves nothing behind", async () => {
+    class Tiny {
+      handleCast() {}
+    }
+    const { runtime, clock } = testRuntime({ idleTimeoutMs: 1000, sweepIntervalMs: 1000 });
+    runtime.register("Tiny", Tiny);
+    for (let i = 0; i < 100_000; i++) runtime.cast("Tiny", `t${i}`, null);
+    assert.equal(runtime.activeCount, 100_000);
+    clock.advance(3000);
+    assert.equal(runtime.activeCount, 0);
+    assert.equal(runtime.stats().deactivations, 100_000);
+  });
+
+  it("a message arriving during an async onDeactivate(idle) goes to a fresh activation, not lost", async () => {
+    const gate = deferred();
+    const log: string[] = [];
+    let n = 0;
+    class Saver {
+      readonly generation = ++n;
+      handleCall(payload: unknown) {
+        log.push(`gen${this.generation}:${payload}`);
+        return this.generation;
+      }
+      async onDeactivate(reason: string) {
+        log.push(`gen${this.generation}:deactivate:${reason}`);
+        await gate.promise;
+      }
+    }
+    const { runtime, clock } = testRuntime({ idleTimeoutMs: 100, sweepIntervalMs: 100 });
+    runtime.register("Saver", Saver);
+    await runtime.call("Saver", "x", "first");
+    clock.advance(300);
+    const reply = runtime.call("Saver", "x", "second");
+    gate.resolve(undefined);
+    assert.equal(await reply, 2);
+    await settle();
+    assert.deepEqual(log, ["gen1:first", "gen1:deactivate:idle", "gen2:second"]);
+  });
+});
+
+describe("ctx.deactivate()", () => {
+  it("deactivates after the current turn with reason requested; later messages reach a fresh activation", async () => {
+    const log: string[] = [];
+    let n = 0;
+    class Once {
+      readonly generation = ++n;
+      async handleCall(payload: unknown, ctx: ActorContext) {
+        await Promise.resolve();
+        if (payload === "quit") ctx.deactivate();
+        log.push(`gen${this.generation}:${payload}`);
+        return this.generation;
+      }
+      onDeactivate(reason: string) {
+        log.push(`gen${this.generation}:deactivate:${reason}`);
+      }
+    }
+    const { runtime } = testRuntime();
+    runtime.register("Once", Once);
+    const replies = [runtime.call("Once", "o", "quit"), runtime.call("Once", "o", "next")];
+    assert.deepEqual(await Promise.all(replies), [1, 2]);
+    assert.deepEqual(log, ["gen1:quit", "gen1:deactivate:requested", "gen2:next"]);
+  });
+});
