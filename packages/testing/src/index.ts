@@ -6,4 +6,15 @@
 export { FakeClock } from "./fake-clock.js";
 export { hasCommand, isRoot, requireAll, skipUnless } from "./requirements.js";
 export { SeededRandom, testSeed } from "./seeded-random.js";
+export {
+  type SimAddress,
+  type SimLink,
+  SimNetwork,
+  type SimNetworkInit,
+  type SimNetworkStats,
+  SimNode,
+  SimTransport,
+  type SimTransportStats,
+  simAddressKey,
+} from "./sim-network.js";
 export { type WaitForOptions, waitFor } from "./wait-for.js";

@@ -1,0 +1,84 @@
+import { retransmitLimit } from "../swim/math.js";
+
+interface Queued {
+  readonly key: string;
+  readonly bytes: Uint8Array;
+  readonly id: number;
+  transmits: number;
+  readonly onDone: (() => void) | undefined;
+}
+
+/**
+ * Updates waiting to be piggybacked (memberlist queue.go). One entry per member:
+ * a newer message about a member replaces the queued one. Each entry is sent
+ * retransmitMult * ceil(log10(n + 1)) times, fewest-sent first and, among equals,
+ * newest first, so fresh news overtakes old news in a full packet.
+ */
+export class BroadcastQueue {
+  readonly #byKey = new Map<string, Queued>();
+  readonly #retransmitMult: number;
+  readonly #clusterSize: () => number;
+  #nextId = 0;
+  #order: Queued[] = [];
+  #dirty = false;
+
+  constructor(retransmitMult: number, clusterSize: () => number) {
+    this.#retransmitMult = retransmitMult;
+    this.#clusterSize = clusterSize;
+  }
+
+  get size(): number {
+    return this.#byKey.size;
+  }
+
+  /** `onDone` runs when the entry has been sent its full count, or was replaced. */
+  enqueue(key: string, bytes: Uint8Array, onDone?: () => void): void {
+    const old = this.#byKey.get(key);
+    if (old !== undefined) this.#remove(old);
+    const q: Queued = { key, bytes, id: this.#nextId++, transmits: 0, onDone };
+    this.#byKey.set(key, q);
+    this.#order.push(q);
+    this.#dirty = true;
+  }
+
+  /**
+   * Takes broadcasts whose encoded sizes fit in `budgetBytes` together, at most
+   * `maxCount` of them, counting one transmission for each.
+   */
+  take(budgetBytes: number, maxCount: number): Uint8Array[] {
+    if (this.#byKey.size === 0 || maxCount <= 0) return [];
+    if (this.#dirty) {
+      this.#order.sort((a, b) => a.transmits - b.transmits || b.id - a.id);
+      this.#dirty = false;
+    }
+    const limit = retransmitLimit(this.#retransmitMult, this.#clusterSize());
+    const out: Uint8Array[] = [];
+    let left = budgetBytes;
+    let finished = false;
+    for (const q of this.#order) {
+      if (out.length >= maxCount || left < 8) break;
+      if (q.bytes.length > left) continue;
+      out.push(q.bytes);
+      left -= q.bytes.length;
+      q.transmits++;
+      if (q.transmits >= limit) finished = true;
+    }
+    if (out.length > 0) this.#dirty = true;
+    if (finished) {
+      for (const q of [...this.#byKey.values()]) if (q.transmits >= limit) this.#remove(q);
+    }
+    return out;
+  }
+
+  /** Drops everything (on shutdown). */
+  clear(): void {
+    for (const q of [...this.#byKey.values()]) this.#remove(q);
+  }
+
+  #remove(q: Queued): void {
+    this.#byKey.delete(q.key);
+    const i = this.#order.indexOf(q);
+    if (i >= 0) this.#order.splice(i, 1);
+    q.onDone?.();
+  }
+}

@@ -1,0 +1,677 @@
+import {
+  type Clock,
+  invalidArgument,
+  type Logger,
+  MeshError,
+  noopLogger,
+  type Random,
+  shuffle,
+  systemClock,
+  systemRandom,
+  type TimerHandle,
+} from "@mesh/interface";
+import { EventEmitter } from "eventemitter3";
+import {
+  type GossipConfig,
+  type GossipInit,
+  resolveGossipConfig,
+  validateCapabilities,
+  validateTags,
+} from "./config.js";
+import type { Discovery, DiscoveryPeer } from "./discovery/discovery.js";
+import { BroadcastQueue } from "./dissemination/broadcast-queue.js";
+import { metadataDigest, metadataSize } from "./dissemination/metadata-digest.js";
+import { localState, mergeRemoteState } from "./dissemination/push-pull.js";
+import { countDropped, emptyGossipStats, type GossipStats } from "./gossip-stats.js";
+import { isLive, type MemberRecord, type MemberView, sameAddress, sameCapabilities, toView } from "./members/member.js";
+import { type MemberEventKind, Membership, type MembershipEffects, type PreviousFacts } from "./members/membership.js";
+import { Awareness } from "./swim/awareness.js";
+import { expectedConfirmations, pushPullIntervalMs, suspicionTimeoutMs } from "./swim/math.js";
+import { Prober } from "./swim/prober.js";
+import { Suspicion } from "./swim/suspicion.js";
+import { type Address, addressKey, type Transport } from "./transport/transport.js";
+import { compoundOverhead, packCompound } from "./wire/compound.js";
+import { decodePacket, decodeStreamMessage } from "./wire/decode.js";
+import { encodePacketMessage, encodeStreamMessage } from "./wire/encode.js";
+import { WIRE_LIMITS } from "./wire/limits.js";
+import { MessageType } from "./wire/message-type.js";
+import type { AliveMessage, DeadMessage, Metadata, PacketMessage, SuspectMessage } from "./wire/messages.js";
+
+/** The collaborators a gossip member runs on; only the transport is required. */
+export interface GossipComponents {
+  readonly transport: Transport;
+  readonly clock?: Clock;
+  readonly random?: Random;
+  readonly logger?: Logger;
+  readonly discovery?: readonly Discovery[];
+}
+
+/** A member's capabilities as seen by live routing: empty once it is dead or has left. */
+export interface CapabilitiesChange {
+  readonly name: string;
+  readonly capabilities: readonly string[];
+  readonly previous: readonly string[];
+}
+
+export interface GossipEvents {
+  "member:joined": (member: MemberView) => void;
+  "member:suspect": (member: MemberView) => void;
+  /** A suspect member refuted the suspicion. */
+  "member:alive": (member: MemberView) => void;
+  "member:dead": (member: MemberView) => void;
+  "member:left": (member: MemberView) => void;
+  /** Address or metadata changed (this member's own updates included). */
+  "member:updated": (member: MemberView, previous: MemberView) => void;
+  "capabilities:changed": (change: CapabilitiesChange) => void;
+}
+
+export interface GossipStatsSnapshot extends GossipStats {
+  readonly awarenessScore: number;
+  readonly queuedBroadcasts: number;
+  readonly alive: number;
+  readonly suspect: number;
+  readonly dead: number;
+  readonly left: number;
+}
+
+type Phase = "new" | "running" | "stopping" | "stopped";
+const ignore = (): void => {};
+const PUSH_PULL = "push-pull";
+const GOSSIP = "gossip";
+const RECONNECT = "reconnect";
+const SWEEP = "sweep";
+/** Dead members are swept at most this often (and at least once per retention period). */
+const SWEEP_EVERY_MS = 10_000;
+
+/**
+ * One member of a SWIM + Lifeguard cluster: failure detection (swim/), the member
+ * table and its rules (members/), piggybacked gossip and push-pull (dissemination/)
+ * over a {@link Transport}. Everything time- or chance-driven goes through the
+ * clock and random components, so a whole cluster runs in a simulation.
+ */
+export class Gossip extends EventEmitter<GossipEvents> {
+  readonly config: GossipConfig;
+  readonly #transport: Transport;
+  readonly #clock: Clock;
+  readonly #random: Random;
+  readonly #logger: Logger;
+  readonly #discovery: readonly Discovery[];
+  readonly #stats = emptyGossipStats();
+  readonly #awareness: Awareness;
+  readonly #suspicions = new Map<string, Suspicion>();
+  readonly #timers = new Map<string, TimerHandle>();
+  readonly #abort = new AbortController();
+  readonly #joining = new Set<string>();
+  readonly #fetching = new Set<string>();
+  readonly #broadcasts: BroadcastQueue;
+  readonly #prober: Prober;
+  #membership: Membership | undefined;
+  #phase: Phase = "new";
+  #starting: Promise<void> | undefined;
+  #stopping: Promise<void> | undefined;
+  #leaving: Promise<void> | undefined;
+  #metadata: { capabilities: readonly string[]; tags: Readonly<Record<string, string>> };
+
+  constructor(init: GossipInit, components: GossipComponents) {
+    super();
+    if (components?.transport === undefined) throw invalidArgument("components.transport", "a Transport", undefined);
+    this.#transport = components.transport;
+    this.#clock = components.clock ?? systemClock;
+    this.#random = components.random ?? systemRandom;
+    this.#logger = components.logger ?? noopLogger;
+    this.#discovery = components.discovery ?? [];
+    this.config = resolveGossipConfig(init, this.#random);
+    this.#metadata = { capabilities: this.config.capabilities, tags: this.config.tags };
+    this.#awareness = new Awareness(this.config.awarenessMaxMultiplier, this.config.lifeguardAwareness);
+    this.#broadcasts = new BroadcastQueue(this.config.retransmitMult, () => this.#liveCount());
+    const self = this;
+    this.#prober = new Prober({
+      config: this.config,
+      clock: this.#clock,
+      random: this.#random,
+      awareness: this.#awareness,
+      stats: this.#stats,
+      get membership() {
+        return self.#members();
+      },
+      isRunning: () => this.#phase === "running",
+      send: (to, primary) => this.#send(to, primary),
+      request: (to, payload, timeoutMs) => this.#request(to, payload, timeoutMs),
+    });
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  /** This member as others see it. Throws before start(). */
+  get localMember(): MemberView {
+    return toView(this.#members().local);
+  }
+
+  /** Every member this one knows, itself included, in every state (dead and left ones until forgotten). */
+  members(): readonly MemberView[] {
+    if (this.#membership === undefined) return [];
+    const out: MemberView[] = [];
+    for (const r of this.#membership.records()) out.push(toView(r));
+    return out;
+  }
+
+  /** Starts the transport, the protocol timers and discovery. Idempotent. */
+  start(): Promise<void> {
+    if (this.#phase === "stopped" || this.#phase === "stopping")
+      return Promise.reject(new MeshError("MESH_ERR_NODE_STOPPED", "this gossip member was stopped; create a new one"));
+    this.#starting ??= this.#start();
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
+    this.#transport.setHandlers({
+      packet: (packet, from) => this.#onPacket(packet, from),
+      stream: (request, from) => this.#onStream(request, from),
+    });
+    await this.#transport.start();
+    const address = this.config.advertiseAddress ?? this.#transport.localAddress;
+    const metadata: Metadata = Object.freeze({ version: 1, ...this.#metadata });
+    this.#membership = new Membership({ name: this.config.name, address, metadata }, this.#effects());
+    this.#phase = "running";
+    this.#prober.start();
+    const stagger = (ms: number) => Math.floor(this.#random.next() * ms);
+    this.#every(GOSSIP, stagger(this.config.gossipIntervalMs), () => this.#gossipRound());
+    if (this.config.pushPullIntervalMs > 0)
+      this.#every(PUSH_PULL, stagger(this.config.pushPullIntervalMs), () => this.#pushPullRound());
+    if (this.config.reconnectIntervalMs > 0)
+      this.#every(RECONNECT, stagger(this.config.reconnectIntervalMs), () => this.#reconnectRound());
+    this.#every(SWEEP, Math.min(SWEEP_EVERY_MS, this.config.deadMemberRetentionMs), () => this.#sweep());
+    const context = { name: this.config.name, address, onPeer: (peer: DiscoveryPeer) => this.#onPeer(peer) };
+    for (const d of this.#discovery) await d.start(context);
+  }
+
+  /**
+   * Joins the cluster through the given members: a full push-pull with each.
+   * Resolves with how many answered; rejects with MESH_ERR_NODE_UNREACHABLE if none did.
+   */
+  async join(addresses: readonly Address[]): Promise<number> {
+    if (!Array.isArray(addresses)) throw invalidArgument("addresses", "an array of { host, port }", addresses);
+    const members = this.#members();
+    if (this.#phase !== "running") throw new MeshError("MESH_ERR_NODE_STOPPED", "join() needs a running gossip member");
+    const targets = addresses.filter((a) => !sameAddress(a, members.local.address));
+    if (targets.length === 0) return 0;
+    const results = await Promise.allSettled(targets.map((a) => this.#pushPull(a, true)));
+    const joined = results.filter((r) => r.status === "fulfilled").length;
+    if (joined === 0) {
+      const first = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      throw new MeshError("MESH_ERR_NODE_UNREACHABLE", `could not reach any of ${targets.length} address(es) to join`, {
+        cause: first?.reason,
+        details: { addresses: targets.map(addressKey) },
+      });
+    }
+    return joined;
+  }
+
+  /**
+   * Changes this member's capabilities and/or tags: a new metadata version and a
+   * new incarnation, gossiped with its alive message (as a digest if too large).
+   */
+  updateMetadata(update: {
+    readonly capabilities?: readonly string[];
+    readonly tags?: Readonly<Record<string, string>>;
+  }): void {
+    if (typeof update !== "object" || update === null) throw invalidArgument("update", "an object", update);
+    const capabilities =
+      update.capabilities === undefined
+        ? this.#metadata.capabilities
+        : validateCapabilities("capabilities", update.capabilities);
+    const tags = update.tags === undefined ? this.#metadata.tags : validateTags("tags", update.tags);
+    const same =
+      sameCapabilities(capabilities, this.#metadata.capabilities) &&
+      JSON.stringify(tags) === JSON.stringify(this.#metadata.tags);
+    if (same) return;
+    this.#metadata = { capabilities, tags };
+    if (this.#phase === "running") this.#members().updateLocalMetadata(capabilities, tags);
+  }
+
+  /**
+   * Graceful leave: gossips that this member left (others record "left", not
+   * "dead") and waits until that was sent its full retransmit count or
+   * leaveTimeoutMs passed. The member keeps running until stop().
+   */
+  leave(): Promise<void> {
+    if (this.#phase !== "running") return Promise.resolve();
+    this.#leaving ??= this.#leave();
+    return this.#leaving;
+  }
+
+  async #leave(): Promise<void> {
+    const members = this.#members();
+    const dead = members.leave();
+    if (this.#liveCount() === 0) return;
+    let done = ignore;
+    const sent = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    this.#broadcasts.enqueue(dead.name, encodePacketMessage(dead), () => done());
+    this.#gossipRound();
+    let timer: TimerHandle | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = this.#clock.setTimeout(resolve, this.config.leaveTimeoutMs);
+    });
+    await Promise.race([sent, timeout]);
+    if (timer !== undefined) this.#clock.clearTimeout(timer);
+  }
+
+  /** Leaves gracefully (if running), then stops timers, discovery and the transport. Idempotent. */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    if (this.#phase === "new") {
+      this.#phase = "stopped";
+      return;
+    }
+    await this.#starting?.catch(ignore);
+    if (this.#phase === "running")
+      await this.leave().catch((error) => this.#logger.warn("leave failed", { error: String(error) }));
+    this.#phase = "stopping";
+    for (const t of this.#timers.values()) this.#clock.clearTimeout(t);
+    this.#timers.clear();
+    this.#prober.stop();
+    for (const s of this.#suspicions.values()) s.cancel();
+    this.#suspicions.clear();
+    this.#broadcasts.clear();
+    this.#abort.abort();
+    await Promise.allSettled(this.#discovery.map((d) => d.stop()));
+    await this.#transport.stop();
+    this.#phase = "stopped";
+  }
+
+  stats(): GossipStatsSnapshot {
+    const counts = { alive: 0, suspect: 0, dead: 0, left: 0 };
+    if (this.#membership !== undefined) for (const r of this.#membership.records()) counts[r.state]++;
+    return {
+      ...this.#stats,
+      dropped: { ...this.#stats.dropped },
+      awarenessScore: this.#awareness.score,
+      queuedBroadcasts: this.#broadcasts.size,
+      ...counts,
+    };
+  }
+
+  // --- receive paths: never throw out of here ---
+
+  #onPacket(packet: Uint8Array, from: Address): void {
+    if (this.#phase !== "running") return;
+    this.#stats.packetsReceived++;
+    this.#stats.bytesReceived += packet.length;
+    const decoded = decodePacket(packet);
+    if (!decoded.ok) {
+      countDropped(this.#stats, decoded.reason);
+      return;
+    }
+    for (const m of decoded.value) {
+      try {
+        this.#dispatch(m, from);
+      } catch (error) {
+        countDropped(this.#stats, "handler-error");
+        this.#logger.error("gossip handler threw", { error: String(error), type: m.type });
+      }
+    }
+  }
+
+  #dispatch(m: PacketMessage, from: Address): void {
+    const members = this.#members();
+    switch (m.type) {
+      case MessageType.ping:
+        this.#prober.handlePing(m, from);
+        break;
+      case MessageType.indirectPing:
+        this.#prober.handleIndirectPing(m, from);
+        break;
+      case MessageType.ack:
+        this.#prober.handleAck(m.seq);
+        break;
+      case MessageType.nack:
+        this.#prober.handleNack(m.seq);
+        break;
+      case MessageType.suspect:
+        members.applySuspect(m);
+        break;
+      case MessageType.alive:
+        members.applyAlive(m);
+        break;
+      case MessageType.dead:
+        members.applyDead(m);
+        break;
+    }
+  }
+
+  async #onStream(request: Uint8Array, _from: Address): Promise<Uint8Array> {
+    if (this.#phase !== "running") throw new MeshError("MESH_ERR_NODE_STOPPED", "gossip member is not running");
+    this.#stats.streamsServed++;
+    const decoded = decodeStreamMessage(request);
+    if (!decoded.ok) {
+      countDropped(this.#stats, decoded.reason);
+      throw new MeshError("MESH_ERR_INVALID_ARGUMENT", `undecodable stream request (${decoded.reason})`);
+    }
+    const m = decoded.value;
+    const members = this.#members();
+    switch (m.type) {
+      case MessageType.pushPull:
+        // Merge first, so the reply already carries any refutation the merge caused
+        // (a member that was dead on the other side answers as alive, newer).
+        mergeRemoteState(members, m.from, m.members);
+        return encodeStreamMessage({
+          type: MessageType.pushPullReply,
+          join: m.join,
+          from: this.config.name,
+          members: localState(members),
+        });
+      case MessageType.metadataFetch: {
+        const r = members.get(m.name);
+        if (r === undefined || r.pendingMetadata !== undefined)
+          throw new MeshError("MESH_ERR_INVALID_ARGUMENT", "no full metadata held for that member");
+        return encodeStreamMessage({
+          type: MessageType.metadataReply,
+          name: r.name,
+          incarnation: r.incarnation,
+          metadata: r.metadata,
+        });
+      }
+      case MessageType.streamPing:
+        return this.#prober.handleStreamPing(m);
+      default:
+        countDropped(this.#stats, "unexpected-stream");
+        throw new MeshError("MESH_ERR_INVALID_ARGUMENT", "unexpected stream message");
+    }
+  }
+
+  // --- sending ---
+
+  /** One datagram: the primary messages plus as many piggybacked broadcasts as fit. */
+  #send(to: Address, primary: Uint8Array[]): void {
+    let used = compoundOverhead(WIRE_LIMITS.maxCompoundMessages);
+    for (const m of primary) used += m.length;
+    const room = this.#transport.maxPacketSize - used;
+    if (room < 0) {
+      countDropped(this.#stats, "oversize-outgoing");
+      return;
+    }
+    for (const extra of this.#broadcasts.take(room, WIRE_LIMITS.maxCompoundMessages - primary.length))
+      primary.push(extra);
+    this.#sendPacket(to, packCompound(primary));
+  }
+
+  #sendPacket(to: Address, packet: Uint8Array): void {
+    this.#stats.packetsSent++;
+    this.#stats.bytesSent += packet.length;
+    if (packet.length > this.#stats.maxPacketBytes) this.#stats.maxPacketBytes = packet.length;
+    this.#transport.sendPacket(to, packet);
+  }
+
+  async #request(to: Address, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    this.#stats.streamRequests++;
+    try {
+      return await this.#transport.request(to, payload, { timeoutMs, signal: this.#abort.signal });
+    } catch (error) {
+      this.#stats.streamFailures++;
+      throw error;
+    }
+  }
+
+  /** Queues an update for piggybacking; metadata too large for a datagram goes as its digest. */
+  #broadcast(name: string, message: AliveMessage | SuspectMessage | DeadMessage): void {
+    let m = message;
+    if (
+      m.type === MessageType.alive &&
+      !("digest" in m.metadata) &&
+      metadataSize(m.metadata) > this.config.metadataInlineMaxBytes
+    )
+      m = { ...m, metadata: metadataDigest(m.metadata) };
+    const bytes = encodePacketMessage(m);
+    if (bytes.length + compoundOverhead(2) > this.#transport.maxPacketSize) {
+      countDropped(this.#stats, "oversize-outgoing");
+      return;
+    }
+    this.#broadcasts.enqueue(name, bytes);
+  }
+
+  // --- periodic work ---
+
+  #every(key: string, firstMs: number, fn: () => void): void {
+    const run = () => {
+      if (this.#phase !== "running") return;
+      fn();
+      this.#timers.set(key, this.#clock.setTimeout(run, this.#period(key)));
+    };
+    this.#timers.set(key, this.#clock.setTimeout(run, firstMs));
+  }
+
+  #period(key: string): number {
+    const c = this.config;
+    if (key === GOSSIP) return c.gossipIntervalMs;
+    if (key === RECONNECT) return c.reconnectIntervalMs;
+    if (key === SWEEP) return Math.max(1, Math.min(SWEEP_EVERY_MS, c.deadMemberRetentionMs));
+    return pushPullIntervalMs(c.pushPullIntervalMs, this.#liveCount());
+  }
+
+  /** Sends queued broadcasts to gossipNodes random members (and recently dead ones, so they can refute). */
+  #gossipRound(): void {
+    if (this.#broadcasts.size === 0) return;
+    const now = this.#clock.now();
+    const members = this.#members();
+    const targets: MemberRecord[] = [];
+    for (const r of members.records()) {
+      if (r === members.local) continue;
+      if (isLive(r.state) || (r.state === "dead" && now - r.stateChangedAt < this.config.gossipToTheDeadMs))
+        targets.push(r);
+    }
+    this.#pickRandom(targets, this.config.gossipNodes);
+    const room = this.#transport.maxPacketSize - compoundOverhead(WIRE_LIMITS.maxCompoundMessages);
+    for (let i = 0; i < Math.min(targets.length, this.config.gossipNodes); i++) {
+      const messages = this.#broadcasts.take(room, WIRE_LIMITS.maxCompoundMessages);
+      if (messages.length === 0) break;
+      this.#sendPacket((targets[i] as MemberRecord).address, packCompound(messages));
+    }
+  }
+
+  #pushPullRound(): void {
+    const peer = this.#randomMember((r) => r.state === "alive");
+    if (peer !== undefined) this.#pushPull(peer.address, false).catch(ignore);
+  }
+
+  /** Serf's reconnect: push-pull with a member we think dead, so the two sides of a healed partition merge. */
+  #reconnectRound(): void {
+    const peer = this.#randomMember((r) => r.state === "dead");
+    if (peer !== undefined) this.#pushPull(peer.address, false).catch(ignore);
+  }
+
+  #sweep(): void {
+    this.#members().sweep(this.config.deadMemberRetentionMs);
+  }
+
+  async #pushPull(to: Address, join: boolean): Promise<void> {
+    this.#stats.pushPulls++;
+    const members = this.#members();
+    const request = encodeStreamMessage({
+      type: MessageType.pushPull,
+      join,
+      from: this.config.name,
+      members: localState(members),
+    });
+    const reply = await this.#request(to, request, this.config.streamTimeoutMs);
+    const decoded = decodeStreamMessage(reply);
+    if (!decoded.ok || decoded.value.type !== MessageType.pushPullReply) {
+      countDropped(this.#stats, decoded.ok ? "unexpected-stream" : decoded.reason);
+      throw new MeshError("MESH_ERR_NODE_UNREACHABLE", `bad push-pull reply from ${addressKey(to)}`);
+    }
+    if (this.#phase === "running") mergeRemoteState(members, decoded.value.from, decoded.value.members);
+  }
+
+  #fetchMetadata(record: MemberRecord): void {
+    const { name } = record;
+    const pending = record.pendingMetadata;
+    if (pending === undefined || this.#fetching.has(name) || this.#phase !== "running") return;
+    this.#fetching.add(name);
+    this.#stats.metadataFetches++;
+    const request = encodeStreamMessage({ type: MessageType.metadataFetch, name });
+    this.#request(record.address, request, this.config.streamTimeoutMs)
+      .then((reply) => {
+        const d = decodeStreamMessage(reply);
+        if (!d.ok || d.value.type !== MessageType.metadataReply || d.value.name !== name) {
+          countDropped(this.#stats, d.ok ? "unexpected-stream" : d.reason);
+          return;
+        }
+        const { incarnation, metadata } = d.value;
+        // What we fetch must be what was announced, unless the owner has moved on since.
+        if (incarnation === pending.incarnation && metadataDigest(metadata).digest !== pending.digest.digest) {
+          countDropped(this.#stats, "digest-mismatch");
+          return;
+        }
+        this.#members().applyFetchedMetadata(name, incarnation, metadata);
+      }, ignore)
+      .finally(() => {
+        this.#fetching.delete(name);
+        const r = this.#membership?.get(name);
+        if (r?.pendingMetadata !== undefined && isLive(r.state) && this.#phase === "running") {
+          // Retry after a protocol period: the owner may have been busy or briefly unreachable.
+          this.#clock.setTimeout(() => {
+            const again = this.#membership?.get(name);
+            if (again !== undefined && isLive(again.state)) this.#fetchMetadata(again);
+          }, this.config.probeIntervalMs);
+        }
+      });
+  }
+
+  #onPeer(peer: DiscoveryPeer): void {
+    if (this.#phase !== "running") return;
+    const members = this.#members();
+    if (peer.name !== undefined) {
+      const known = members.get(peer.name);
+      if (known !== undefined && (known === members.local || isLive(known.state))) return;
+    }
+    for (const r of members.records()) if (isLive(r.state) && sameAddress(r.address, peer.address)) return;
+    const key = addressKey(peer.address);
+    if (this.#joining.has(key)) return;
+    this.#joining.add(key);
+    this.join([peer.address])
+      .catch((error) => this.#logger.debug("join of discovered peer failed", { peer: key, error: String(error) }))
+      .finally(() => this.#joining.delete(key));
+  }
+
+  // --- helpers ---
+
+  #members(): Membership {
+    if (this.#membership === undefined)
+      throw new MeshError("MESH_ERR_NODE_STOPPED", "the gossip member is not started");
+    return this.#membership;
+  }
+
+  #liveCount(): number {
+    return this.#membership?.liveCount() ?? 1;
+  }
+
+  #randomMember(accept: (r: MemberRecord) => boolean): MemberRecord | undefined {
+    const members = this.#members();
+    const candidates: MemberRecord[] = [];
+    for (const r of members.records()) if (r !== members.local && accept(r)) candidates.push(r);
+    return candidates[Math.floor(this.#random.next() * candidates.length)];
+  }
+
+  /** Moves k random elements to the front (a partial Fisher–Yates). */
+  #pickRandom<T>(items: T[], k: number): void {
+    if (k >= items.length) {
+      shuffle(this.#random, items);
+      return;
+    }
+    for (let i = 0; i < k; i++) {
+      const j = i + Math.floor(this.#random.next() * (items.length - i));
+      const tmp = items[i] as T;
+      items[i] = items[j] as T;
+      items[j] = tmp;
+    }
+  }
+
+  #effects(): MembershipEffects {
+    const self = this.config.name;
+    return {
+      now: () => this.#clock.now(),
+      broadcast: (name, message) => this.#broadcast(name, message),
+      suspicionStarted: (record, from) => {
+        this.#stats.suspicions++;
+        const n = this.#liveCount();
+        const minMs = suspicionTimeoutMs(this.config.suspicionMult, n, this.config.probeIntervalMs);
+        const dogpile = this.config.lifeguardDogpile;
+        const { name, incarnation } = record;
+        this.#suspicions.get(name)?.cancel();
+        this.#suspicions.set(
+          name,
+          new Suspicion({
+            clock: this.#clock,
+            from,
+            expected: dogpile ? expectedConfirmations(this.config.suspicionMult, n) : 0,
+            minMs,
+            maxMs: dogpile ? minMs * this.config.suspicionMaxTimeoutMult : minMs,
+            onTimeout: () => {
+              this.#suspicions.delete(name);
+              const r = this.#membership?.get(name);
+              if (this.#phase !== "running" || r?.state !== "suspect" || r.incarnation !== incarnation) return;
+              this.#stats.deathsDeclared++;
+              const dead: DeadMessage = { type: MessageType.dead, name, incarnation, from: self };
+              this.#members().applyDead(dead);
+            },
+          }),
+        );
+      },
+      suspicionConfirmed: (name, from) => this.#suspicions.get(name)?.confirm(from) ?? false,
+      suspicionEnded: (name) => {
+        this.#suspicions.get(name)?.cancel();
+        this.#suspicions.delete(name);
+      },
+      refuted: () => {
+        this.#stats.refutations++;
+        // Lifeguard: being suspected is a hint that we are the slow one.
+        this.#awareness.applyDelta(1);
+      },
+      digestOf: (metadata) => metadataDigest(metadata).digest,
+      metadataAnnounced: (record) => this.#fetchMetadata(record),
+      added: (record) => this.#prober.add(record.name),
+      changed: (kind, record, previous) => this.#emitChange(kind, record, previous),
+    };
+  }
+
+  #emitChange(kind: MemberEventKind, record: MemberRecord, previous: PreviousFacts | undefined): void {
+    const view = toView(record);
+    switch (kind) {
+      case "joined":
+      case "suspect":
+      case "alive":
+      case "dead":
+      case "left":
+        this.emit(`member:${kind}`, view);
+        break;
+      case "updated":
+        if (previous !== undefined)
+          this.emit("member:updated", view, {
+            ...view,
+            address: previous.address,
+            state: previous.state,
+            incarnation: previous.incarnation,
+            capabilities: previous.metadata.capabilities,
+            tags: previous.metadata.tags,
+            metadataVersion: previous.metadata.version,
+          });
+        break;
+    }
+    const before = previous === undefined || !isLive(previous.state) ? [] : previous.metadata.capabilities;
+    const after = isLive(record.state) ? record.metadata.capabilities : [];
+    if (!sameCapabilities(before, after))
+      this.emit("capabilities:changed", { name: record.name, capabilities: after, previous: before });
+  }
+}
+
+/** Creates a gossip member; call start() and then join() (or give it discovery). */
+export function createGossip(init: GossipInit, components: GossipComponents): Gossip {
+  return new Gossip(init, components);
+}

@@ -1,0 +1,234 @@
+import { type Clock, type Random, shuffle, type TimerHandle } from "@mesh/interface";
+import type { GossipConfig } from "../config.js";
+import { countDropped, type GossipStats } from "../gossip-stats.js";
+import { isLive, type MemberRecord } from "../members/member.js";
+import type { Membership } from "../members/membership.js";
+import type { Address } from "../transport/transport.js";
+import { decodeStreamMessage } from "../wire/decode.js";
+import { encodePacketMessage, encodeStreamMessage } from "../wire/encode.js";
+import { MessageType } from "../wire/message-type.js";
+import type { IndirectPingMessage, PingMessage, StreamPingMessage } from "../wire/messages.js";
+import type { Awareness } from "./awareness.js";
+import { ProbeOrder } from "./probe-order.js";
+
+/** What the prober needs from the member that runs it. */
+export interface ProberHost {
+  readonly config: GossipConfig;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly awareness: Awareness;
+  readonly membership: Membership;
+  readonly stats: GossipStats;
+  isRunning(): boolean;
+  /** Sends `primary` plus piggybacked broadcasts in one datagram. */
+  send(to: Address, primary: Uint8Array[]): void;
+  request(to: Address, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
+}
+
+interface AckWaiter {
+  onAck(): void;
+  onNack(): void;
+}
+
+const ignore = (): void => {};
+
+/**
+ * SWIM failure detection with Lifeguard (memberlist probeNode): one member per
+ * protocol period, in shuffled round-robin order; a ping, then after the probe
+ * timeout k indirect pings (and a stream ping), then at the end of the period a
+ * suspicion if nothing acked. Local health scales the period.
+ */
+export class Prober {
+  readonly #h: ProberHost;
+  readonly #order: ProbeOrder;
+  readonly #acks = new Map<number, AckWaiter>();
+  #seq = 0;
+  #timer: TimerHandle | undefined;
+
+  constructor(host: ProberHost) {
+    this.#h = host;
+    this.#order = new ProbeOrder(host.random);
+  }
+
+  /** Starts probing after a random stagger, so members started together do not probe in lockstep. */
+  start(): void {
+    this.#timer = this.#h.clock.setTimeout(
+      () => this.#tick(),
+      Math.floor(this.#h.random.next() * this.#h.config.probeIntervalMs),
+    );
+  }
+
+  stop(): void {
+    if (this.#timer !== undefined) this.#h.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#acks.clear();
+  }
+
+  /** A member joined the table: probe it within the current round. */
+  add(name: string): void {
+    this.#order.add(name);
+  }
+
+  handlePing(m: PingMessage, from: Address): void {
+    if (m.target !== this.#h.membership.local.name) {
+      // Meant for a previous holder of this address: answering would vouch for the wrong member.
+      countDropped(this.#h.stats, "misdirected");
+      return;
+    }
+    this.#h.send(from, [encodePacketMessage({ type: MessageType.ack, seq: m.seq })]);
+  }
+
+  handleAck(seq: number): void {
+    this.#acks.get(seq)?.onAck();
+  }
+
+  handleNack(seq: number): void {
+    this.#acks.get(seq)?.onNack();
+  }
+
+  /** Probes a target for a requester; acks are relayed, and with Lifeguard a nack reports a timeout. */
+  handleIndirectPing(m: IndirectPingMessage, from: Address): void {
+    const h = this.#h;
+    const seq = this.#nextSeq();
+    h.send(m.targetAddress, [
+      encodePacketMessage({ type: MessageType.ping, seq, target: m.target, source: h.membership.local.name }),
+    ]);
+    let done = false;
+    const timer = h.clock.setTimeout(() => {
+      if (done) return;
+      done = true;
+      this.#acks.delete(seq);
+      if (m.wantNack && h.isRunning()) {
+        h.stats.nacksSent++;
+        h.send(from, [encodePacketMessage({ type: MessageType.nack, seq: m.seq })]);
+      }
+    }, h.config.probeTimeoutMs);
+    this.#acks.set(seq, {
+      onAck: () => {
+        if (done) return;
+        done = true;
+        this.#acks.delete(seq);
+        h.clock.clearTimeout(timer);
+        h.send(from, [encodePacketMessage({ type: MessageType.ack, seq: m.seq })]);
+      },
+      onNack: ignore,
+    });
+  }
+
+  /** The stream fallback: answer a ping that came over a reliable stream. */
+  handleStreamPing(m: StreamPingMessage): Uint8Array {
+    if (m.target !== this.#h.membership.local.name) throw new Error("stream ping for another member");
+    return encodeStreamMessage({ type: MessageType.ack, seq: m.seq });
+  }
+
+  #nextSeq(): number {
+    this.#seq = (this.#seq + 1) % 0x1_0000_0000;
+    return this.#seq;
+  }
+
+  #tick(): void {
+    const h = this.#h;
+    if (!h.isRunning()) return;
+    // Lifeguard: a member that sees signs of its own slowness probes less often.
+    const intervalMs = h.awareness.scale(h.config.probeIntervalMs);
+    this.#timer = h.clock.setTimeout(() => this.#tick(), intervalMs);
+    const local = h.membership.local;
+    const name = this.#order.next(
+      (n) => {
+        const r = h.membership.get(n);
+        return r !== undefined && r !== local && isLive(r.state);
+      },
+      () => {
+        const names: string[] = [];
+        for (const r of h.membership.records()) if (r !== local && isLive(r.state)) names.push(r.name);
+        return names;
+      },
+    );
+    const target = name === undefined ? undefined : h.membership.get(name);
+    if (target !== undefined) this.#probe(target, intervalMs);
+  }
+
+  #probe(target: MemberRecord, intervalMs: number): void {
+    const h = this.#h;
+    const seq = this.#nextSeq();
+    const { name, incarnation, address } = target;
+    const self = h.membership.local.name;
+    h.stats.probes++;
+    const primary = [encodePacketMessage({ type: MessageType.ping, seq, target: name, source: self })];
+    if (h.config.lifeguardBuddy && target.state === "suspect") {
+      // Lifeguard buddy: the suspect hears of its suspicion from us now, not only when gossip reaches it.
+      primary.push(encodePacketMessage({ type: MessageType.suspect, name, incarnation, from: self }));
+    }
+    h.send(address, primary);
+    const deadline = h.clock.now() + intervalMs;
+    let done = false;
+    let nacks = 0;
+    let expectedNacks = 0;
+    const finish = (): void => {
+      done = true;
+      this.#acks.delete(seq);
+      h.clock.clearTimeout(indirectTimer);
+      h.clock.clearTimeout(deadlineTimer);
+    };
+    this.#acks.set(seq, {
+      onAck: () => {
+        if (done) return;
+        finish();
+        h.awareness.applyDelta(-1);
+      },
+      onNack: () => {
+        nacks++;
+        h.stats.nacksReceived++;
+      },
+    });
+    const indirectTimer = h.clock.setTimeout(() => {
+      if (done || !h.isRunning()) return;
+      expectedNacks = this.#indirect(seq, name, address);
+      if (h.config.streamFallbackPing) this.#streamPing(seq, name, address, deadline - h.clock.now());
+    }, h.config.probeTimeoutMs);
+    const deadlineTimer = h.clock.setTimeout(() => {
+      if (done) return;
+      finish();
+      if (!h.isRunning()) return;
+      // Lifeguard: missing nacks mean our own messages are not getting through; with
+      // no nack-capable peers, any failed probe counts against our health.
+      h.awareness.applyDelta(expectedNacks > 0 ? Math.max(0, expectedNacks - nacks) : 1);
+      h.stats.probesFailed++;
+      h.membership.applySuspect({ type: MessageType.suspect, name, incarnation, from: self });
+    }, intervalMs);
+  }
+
+  /** Sends k indirect pings through random alive members; returns the nacks to expect. */
+  #indirect(seq: number, target: string, targetAddress: Address): number {
+    const h = this.#h;
+    const peers: MemberRecord[] = [];
+    for (const r of h.membership.records()) {
+      if (r !== h.membership.local && r.name !== target && r.state === "alive") peers.push(r);
+    }
+    shuffle(h.random, peers);
+    const wantNack = h.config.lifeguardNack;
+    let expected = 0;
+    for (const peer of peers.slice(0, h.config.indirectChecks)) {
+      h.stats.indirectProbes++;
+      if (wantNack) expected++;
+      h.send(peer.address, [
+        encodePacketMessage({ type: MessageType.indirectPing, seq, target, targetAddress, wantNack }),
+      ]);
+    }
+    return expected;
+  }
+
+  /** memberlist's TCP ping: a member whose datagrams are lost but whose streams work is not suspected. */
+  #streamPing(seq: number, target: string, address: Address, timeoutMs: number): void {
+    if (timeoutMs <= 0) return;
+    const h = this.#h;
+    const payload = encodeStreamMessage({ type: MessageType.streamPing, seq, target });
+    h.request(address, payload, timeoutMs).then((reply) => {
+      const d = decodeStreamMessage(reply);
+      if (d.ok && d.value.type === MessageType.ack && d.value.seq === seq && this.#acks.has(seq)) {
+        h.stats.fallbackAcks++;
+        this.handleAck(seq);
+      }
+    }, ignore);
+  }
+}
