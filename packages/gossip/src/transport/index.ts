@@ -5,6 +5,7 @@ export {
   emptyTransportStats,
   type PacketHandler,
   type StreamHandler,
+  StreamRefusedError,
   type StreamRequestOptions,
   type Transport,
   type TransportStats,

@@ -1,7 +1,7 @@
 import type net from "node:net";
 import type { Clock, Logger } from "@mesh/interface";
 import { FrameReader, frameHeader } from "./frame-reader.js";
-import { type Address, countDrop, type StreamHandler, type TransportStats } from "./transport.js";
+import { type Address, countDrop, type StreamHandler, StreamRefusedError, type TransportStats } from "./transport.js";
 
 export interface StreamServerContext {
   readonly clock: Clock;
@@ -81,6 +81,10 @@ export function serveStream(context: StreamServerContext, socket: net.Socket): v
       if (handler === undefined) throw new Error("no stream handler installed");
       response = await handler(payload, from);
     } catch (error) {
+      if (error instanceof StreamRefusedError) {
+        close(); // already counted by the layer that refused it
+        return;
+      }
       context.logger.debug("stream handler failed", { error: String(error), from: `${from.host}:${from.port}` });
       close("handler-error");
       return;

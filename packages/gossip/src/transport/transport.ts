@@ -71,3 +71,18 @@ export function emptyTransportStats(): TransportStats {
 export function countDrop(stats: TransportStats, reason: string): void {
   stats.dropped[reason] = (stats.dropped[reason] ?? 0) + 1;
 }
+
+/**
+ * Thrown by a stream handler that refused a request and has already counted why
+ * (the secure layer does, for a frame that fails to authenticate): the transport
+ * closes that stream without a response and without counting it again.
+ */
+export class StreamRefusedError extends Error {
+  override readonly name = "StreamRefusedError";
+  readonly reason: string;
+
+  constructor(reason: string) {
+    super(`stream request refused: ${reason}`);
+    this.reason = reason;
+  }
+}
