@@ -223,11 +223,10 @@ describe("secureTransport over UDP on 127.0.0.1", () => {
   test("a stream request replayed on a new connection is rejected, and its handler does not run again", async () => {
     const b = await node(Keyring.fromSecret(secret));
     const a = await node(Keyring.fromSecret(secret));
-    // Record a's sealed request on its way to b, then forward it to b.
-    let recorded: Uint8Array | undefined;
+    // Record a's sealed request (the recorder answers nothing), then deliver it to b twice.
     const proxy = await fakeServer(() => new Uint8Array(0));
     await a.transport.request(proxy.address, bytes("once"), { timeoutMs: 2_000 }).catch(() => undefined);
-    recorded = proxy.frames[0];
+    const recorded = proxy.frames[0];
     assert.ok(recorded !== undefined);
     const first = await rawExchange(b.transport.localAddress, recorded);
     assert.ok(first.length > 4, "the first delivery is answered");
