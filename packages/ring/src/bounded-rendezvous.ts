@@ -1,5 +1,5 @@
 import { invalidArgument } from "@mesh/interface";
-import { draw, SHARD_SPREAD, weightedScore } from "./mix.js";
+import { draw, SHARD_SPREAD, scoreCeiling, weightedScore } from "./mix.js";
 import type { PlacementCandidate, PlacementStrategy } from "./placement.js";
 import { rankingInput } from "./placement.js";
 
@@ -97,7 +97,10 @@ export function createBoundedRendezvous(init: BoundedRendezvousInit = {}): Place
           let bestScore = Number.NEGATIVE_INFINITY;
           for (let i = 0; i < n; i++) {
             if ((loads[i] as number) >= (caps[i] as number)) continue;
-            const score = weightedScore(draw(keys[i] as number, term), inverseWeights[i] as number);
+            const d = draw(keys[i] as number, term);
+            const inverse = inverseWeights[i] as number;
+            if (best >= 0 && scoreCeiling(d, inverse) <= bestScore) continue; // cannot win: skip the log
+            const score = weightedScore(d, inverse);
             // `best < 0`: a weight so small that the score underflows to -Infinity still owns.
             if (best < 0 || score > bestScore) {
               bestScore = score;

@@ -50,6 +50,9 @@ export function draw(key: number, shardTerm: number): number {
   return fmix32(key ^ shardTerm);
 }
 
+/** 2^-32: a draw d stands for u = (d + 0.5) * 2^-32, strictly inside (0, 1). */
+const UNIT = 2 ** -32;
+
 /** Table resolution: ln(m) for m in [1, 2] is tabulated at 2^10 + 1 points. */
 const LN_TABLE_BITS = 10;
 const LN_TABLE_SIZE = 1 << LN_TABLE_BITS;
@@ -82,9 +85,10 @@ for (let e = -1; e <= 31; e++) INV_POW2[e + 1] = 2 ** -e;
 /**
  * ln(u) for the draw's u = (draw + 0.5) / 2^32, in (-22.9, 0). Computed as
  * (e - 32) ln 2 + ln(m) with x = draw + 0.5 = m 2^e, m in [1, 2), and ln(m) linearly
- * interpolated in a 1025-point table: absolute error < 1.2e-7, strictly monotonic
- * in the draw where it matters (a piecewise-linear interpolation of an increasing
- * function), about 5x faster than Math.log, and identical in every process.
+ * interpolated in a 1025-point table: absolute error < 1.2e-7, non-decreasing in the
+ * draw (a piecewise-linear interpolation of an increasing function), identical in
+ * every process, and cheaper than Math.log in the inner loop (a weighted 4096 x 100
+ * build took ~10 ms with Math.log, ~5 ms with this, before scoreCeiling pruning).
  */
 export function lnUnit(drawValue: number): number {
   const e = drawValue === 0 ? -1 : 31 - Math.clz32(drawValue);
@@ -101,4 +105,23 @@ export function lnUnit(drawValue: number): number {
  */
 export function weightedScore(drawValue: number, inverseWeight: number): number {
   return lnUnit(drawValue) * inverseWeight;
+}
+
+/**
+ * Linear interpolation of the concave ln lies below it, so lnUnit(d) <= ln(u) up to
+ * rounding; 2.5e-7 is a generous bound on |lnUnit - ln| (the interpolation error is
+ * at most h^2/8 = 1.2e-7 for h = 2^-10).
+ */
+const LN_UNIT_SLACK = 2.5e-7;
+
+/**
+ * An upper bound on weightedScore(draw, inverseWeight) without the logarithm, from
+ * ln(u) <= u - 1. Rounding a product by a positive number is monotone, so the bound
+ * holds for the computed values too. A node whose ceiling is <= the best score so
+ * far cannot win (ties go to the earlier node), so the strategies skip its
+ * logarithm: the tables are bit-identical to computing every score, and a weighted
+ * build costs about what an equal-weight one does (only ~ln N logs per shard).
+ */
+export function scoreCeiling(drawValue: number, inverseWeight: number): number {
+  return ((drawValue + 0.5) * UNIT - 1 + LN_UNIT_SLACK) * inverseWeight;
 }

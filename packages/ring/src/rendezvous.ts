@@ -1,4 +1,4 @@
-import { draw, SHARD_SPREAD, weightedScore } from "./mix.js";
+import { draw, SHARD_SPREAD, scoreCeiling, weightedScore } from "./mix.js";
 import type { PlacementCandidate, PlacementStrategy } from "./placement.js";
 import { rankingInput } from "./placement.js";
 
@@ -19,8 +19,8 @@ import { rankingInput } from "./placement.js";
  * {@link boundedRendezvous} (the default) when the 1.1x balance bound matters more
  * than strict leave-minimality.
  *
- * Cost: one pass of N integer mixes per shard (plus one table logarithm, lnUnit, each when weights
- * differ), no allocation per shard.
+ * Cost: one pass of N integer mixes per shard (plus, when weights differ, a table logarithm for the
+ * few nodes whose cheap upper bound could beat the best so far), no allocation per shard.
  */
 export const rendezvous: PlacementStrategy = Object.freeze({
   name: "rendezvous",
@@ -44,7 +44,10 @@ export const rendezvous: PlacementStrategy = Object.freeze({
       } else {
         let bestScore = Number.NEGATIVE_INFINITY;
         for (let i = 0; i < n; i++) {
-          const score = weightedScore(draw(keys[i] as number, term), inverseWeights[i] as number);
+          const d = draw(keys[i] as number, term);
+          const inverse = inverseWeights[i] as number;
+          if (scoreCeiling(d, inverse) <= bestScore) continue; // cannot win: skip the log
+          const score = weightedScore(d, inverse);
           if (score > bestScore) {
             bestScore = score;
             best = i;

@@ -20,6 +20,7 @@ import {
   SHARDS,
   sorted,
 } from "./fixtures.js";
+import { referenceTable } from "./reference.js";
 
 const seed = testSeed();
 
@@ -75,6 +76,21 @@ describe("boundedRendezvous", () => {
       Array.from(rendezvous.buildTable(16, "game", three)),
       [2, 1, 2, 2, 0, 2, 2, 1, 1, 1, 2, 1, 2, 0, 1, 0],
     );
+  });
+
+  it(`equals the plain reference rules, with and without weights (seed ${seed})`, () => {
+    const random = new SeededRandom(seed);
+    for (let trial = 0; trial < 30; trial++) {
+      const spread = random.pick([1, 4, 1000]);
+      const nodes = randomNodes(random, random.int(1, 60), () => (spread === 1 ? 1 : 1 + random.next() * (spread - 1)));
+      const shardCount = random.int(1, 600);
+      const loadFactor = random.pick([1, 1.1, 1.5]);
+      assert.deepEqual(
+        Array.from(createBoundedRendezvous({ loadFactor }).buildTable(shardCount, `cap-${trial}`, nodes)),
+        referenceTable(shardCount, `cap-${trial}`, nodes, loadFactor),
+        `seed ${seed} trial ${trial} loadFactor ${loadFactor}`,
+      );
+    }
   });
 
   it(`keeps every node within 1.1x its fair share for N in 3..100 (seed ${seed})`, (t) => {

@@ -13,6 +13,7 @@ import {
   SHARDS,
   sorted,
 } from "./fixtures.js";
+import { referenceTable } from "./reference.js";
 
 const seed = testSeed();
 const three: PlacementCandidate[] = [
@@ -32,6 +33,20 @@ describe("rendezvous", () => {
       Array.from(rendezvous.buildTable(16, "game", weighted)),
       [2, 1, 2, 2, 2, 2, 2, 1, 1, 1, 2, 1, 2, 0, 1, 0],
     );
+  });
+
+  it(`equals the plain reference rules, with and without weights (seed ${seed})`, () => {
+    const random = new SeededRandom(seed);
+    for (let trial = 0; trial < 30; trial++) {
+      const spread = random.pick([1, 4, 1000]);
+      const nodes = randomNodes(random, random.int(1, 60), () => (spread === 1 ? 1 : 1 + random.next() * (spread - 1)));
+      const shardCount = random.int(1, 600);
+      assert.deepEqual(
+        Array.from(rendezvous.buildTable(shardCount, `cap-${trial}`, nodes)),
+        referenceTable(shardCount, `cap-${trial}`, nodes),
+        `seed ${seed} trial ${trial}`,
+      );
+    }
   });
 
   it(`a leaving node moves only its own shards (seed ${seed})`, () => {
