@@ -15,6 +15,8 @@ export interface GossipStats {
   /** Probes started, probes that got no ack at all, indirect probe requests sent. */
   probes: number;
   probesFailed: number;
+  /** Probes whose deadline timer fired far too late (this member was stalled): no verdict. */
+  probesInconclusive: number;
   indirectProbes: number;
   /** Lifeguard nacks: sent as an indirect prober, received as a requester. */
   nacksSent: number;
@@ -44,6 +46,7 @@ export function emptyGossipStats(): GossipStats {
     streamsServed: 0,
     probes: 0,
     probesFailed: 0,
+    probesInconclusive: 0,
     indirectProbes: 0,
     nacksSent: 0,
     nacksReceived: 0,

@@ -453,7 +453,9 @@ export class Gossip extends EventEmitter<GossipEvents> {
     if (key === GOSSIP) return c.gossipIntervalMs;
     if (key === RECONNECT) return c.reconnectIntervalMs;
     if (key === SWEEP) return Math.max(1, Math.min(SWEEP_EVERY_MS, c.deadMemberRetentionMs));
-    return pushPullIntervalMs(c.pushPullIntervalMs, this.#liveCount());
+    // Jittered (uniform in [0.5, 1.5) of the scaled interval): members that started
+    // together would otherwise push-pull in synchronised bursts.
+    return Math.floor(pushPullIntervalMs(c.pushPullIntervalMs, this.#liveCount()) * (0.5 + this.#random.next()));
   }
 
   /** Sends queued broadcasts to gossipNodes random members (and recently dead ones, so they can refute). */
@@ -613,6 +615,7 @@ export class Gossip extends EventEmitter<GossipEvents> {
             expected: dogpile ? expectedConfirmations(this.config.suspicionMult, n) : 0,
             minMs,
             maxMs: dogpile ? minMs * this.config.suspicionMaxTimeoutMult : minMs,
+            lateAfterMs: this.config.lifeguardAwareness ? this.config.probeTimeoutMs : undefined,
             onTimeout: () => {
               this.#suspicions.delete(name);
               const r = this.#membership?.get(name);
@@ -633,6 +636,9 @@ export class Gossip extends EventEmitter<GossipEvents> {
         this.#stats.refutations++;
         // Lifeguard: being suspected is a hint that we are the slow one.
         this.#awareness.applyDelta(1);
+      },
+      reassert: () => {
+        if (!this.#broadcasts.has(self)) this.#broadcast(self, this.#members().localAlive());
       },
       digestOf: (metadata) => metadataDigest(metadata).digest,
       metadataAnnounced: (record) => this.#fetchMetadata(record),

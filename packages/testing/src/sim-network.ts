@@ -54,6 +54,8 @@ export interface SimNetworkStats {
   packetsDelivered: number;
   maxPacketBytes: number;
   streams: number;
+  /** Request plus reply bytes of streams that completed. */
+  streamBytes: number;
   readonly dropped: Record<string, number>;
 }
 
@@ -255,6 +257,7 @@ export class SimNetwork {
     packetsDelivered: 0,
     maxPacketBytes: 0,
     streams: 0,
+    streamBytes: 0,
     dropped: {},
   };
   #asyncWork = false;
@@ -398,10 +401,12 @@ export class SimNetwork {
     this.#asyncWork = true;
     return new Promise<Uint8Array>((resolve, reject) => {
       let open = true;
+      const onAbort = () => settle(() => reject(new MeshError("MESH_ERR_ABORTED", "stream request aborted")));
       const settle = (fn: () => void) => {
         if (!open) return;
         open = false;
         from.clock.clearTimeout(timer);
+        options.signal?.removeEventListener("abort", onAbort);
         this.#asyncWork = true;
         fn();
       };
@@ -409,11 +414,11 @@ export class SimNetwork {
         () => settle(() => reject(new MeshError("MESH_ERR_TIMEOUT", `stream to ${simAddressKey(to)} timed out`))),
         options.timeoutMs,
       );
-      options.signal?.addEventListener(
-        "abort",
-        () => settle(() => reject(new MeshError("MESH_ERR_ABORTED", "stream request aborted"))),
-        { once: true },
-      );
+      if (options.signal?.aborted === true) {
+        onAbort();
+        return;
+      }
+      options.signal?.addEventListener("abort", onAbort, { once: true });
       const toKey = simAddressKey(to);
       const out = this.#link(from.key, toKey);
       // A partition swallows the connection attempt: only the timeout ends it.
@@ -433,7 +438,10 @@ export class SimNetwork {
         dest.arrive(() => {
           this.#asyncWork = true;
           dest.transport.serve(payload, from.address).then(
-            (reply) => this.#reply(from, dest, () => settle(() => resolve(reply.slice()))),
+            (reply) => {
+              this.#stats.streamBytes += payload.length + reply.length;
+              this.#reply(from, dest, () => settle(() => resolve(reply.slice())));
+            },
             (error: unknown) =>
               this.#reply(from, dest, () =>
                 settle(() =>

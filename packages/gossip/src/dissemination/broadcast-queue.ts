@@ -31,6 +31,10 @@ export class BroadcastQueue {
     return this.#byKey.size;
   }
 
+  has(key: string): boolean {
+    return this.#byKey.has(key);
+  }
+
   /** `onDone` runs when the entry has been sent its full count, or was replaced. */
   enqueue(key: string, bytes: Uint8Array, onDone?: () => void): void {
     const old = this.#byKey.get(key);

@@ -22,6 +22,11 @@ export interface MembershipEffects {
   suspicionEnded(name: string): void;
   /** This member refuted a suspicion of itself (Lifeguard: a sign that it may be the slow one). */
   refuted(): void;
+  /**
+   * A stale suspicion or death of this member (older than its current incarnation)
+   * is still going round: gossip the current alive again if it is no longer queued.
+   */
+  reassert(): void;
   /** The digest of a metadata set (to tell whether an announced digest is news). */
   digestOf(metadata: Metadata): string;
   /** A member announced metadata by digest that we do not hold: fetch it over a stream. */
@@ -181,6 +186,7 @@ export class Membership {
 
   applySuspect(s: SuspectMessage): void {
     const r = this.#records.get(s.name);
+    if (r === this.local && s.incarnation < r.incarnation && !this.#leaving) this.#effects.reassert();
     if (r === undefined || s.incarnation < r.incarnation || !isLive(r.state)) return;
     if (r === this.local) {
       if (!this.#leaving) this.#refute(s.incarnation);
@@ -201,6 +207,7 @@ export class Membership {
 
   applyDead(d: DeadMessage): void {
     const r = this.#records.get(d.name);
+    if (r === this.local && d.incarnation < r.incarnation && !this.#leaving) this.#effects.reassert();
     if (r === undefined || d.incarnation < r.incarnation || !isLive(r.state)) return;
     if (r === this.local && !this.#leaving) {
       this.#refute(d.incarnation);

@@ -190,6 +190,14 @@ export class Prober {
       if (done) return;
       finish();
       if (!h.isRunning()) return;
+      if (h.config.lifeguardAwareness && h.clock.now() - deadline > h.config.probeTimeoutMs) {
+        // Local health: this timer ran far past its deadline, so our event loop was
+        // stalled and the ack may be sitting unread. The probe proves nothing about
+        // the target; it says we are slow.
+        h.stats.probesInconclusive++;
+        h.awareness.applyDelta(1);
+        return;
+      }
       // Lifeguard: missing nacks mean our own messages are not getting through; with
       // no nack-capable peers, any failed probe counts against our health.
       h.awareness.applyDelta(expectedNacks > 0 ? Math.max(0, expectedNacks - nacks) : 1);

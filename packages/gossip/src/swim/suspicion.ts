@@ -16,8 +16,10 @@ export class Suspicion {
   readonly #expected: number;
   readonly #confirmedBy: Set<string>;
   readonly #onTimeout: () => void;
+  readonly #lateAfterMs: number | undefined;
   #confirmations = 0;
   #timer: TimerHandle | undefined;
+  #dueAt = 0;
 
   constructor(options: {
     readonly clock: Clock;
@@ -26,6 +28,13 @@ export class Suspicion {
     readonly minMs: number;
     readonly maxMs: number;
     readonly onTimeout: () => void;
+    /**
+     * Local health: a timer that fires this much past its deadline means this
+     * member's event loop was stalled, and a refutation may be waiting unread in
+     * its input. Then it yields one turn (a 0 ms timer, which runs after pending
+     * I/O) before it kills. Undefined: no such grace (plain SWIM).
+     */
+    readonly lateAfterMs?: number | undefined;
   }) {
     this.#clock = options.clock;
     this.#startedAt = options.clock.now();
@@ -33,10 +42,10 @@ export class Suspicion {
     this.#maxMs = options.maxMs;
     this.#expected = options.expected;
     this.#onTimeout = options.onTimeout;
+    this.#lateAfterMs = options.lateAfterMs;
     // The member that started the suspicion does not count as a confirmation of it.
     this.#confirmedBy = new Set([options.from]);
-    const first = options.expected > 0 ? options.maxMs : options.minMs;
-    this.#timer = this.#clock.setTimeout(() => this.#fire(), first);
+    this.#arm(options.expected > 0 ? options.maxMs : options.minMs);
   }
 
   get confirmations(): number {
@@ -52,7 +61,7 @@ export class Suspicion {
     const elapsed = this.#clock.now() - this.#startedAt;
     const remaining = remainingSuspicionMs(this.#confirmations, this.#expected, elapsed, this.#minMs, this.#maxMs);
     this.#clock.clearTimeout(this.#timer);
-    this.#timer = this.#clock.setTimeout(() => this.#fire(), Math.max(0, remaining));
+    this.#arm(Math.max(0, remaining));
     return true;
   }
 
@@ -62,8 +71,17 @@ export class Suspicion {
     this.#timer = undefined;
   }
 
+  #arm(delayMs: number): void {
+    this.#dueAt = this.#clock.now() + delayMs;
+    this.#timer = this.#clock.setTimeout(() => this.#fire(), delayMs);
+  }
+
   #fire(): void {
     if (this.#timer === undefined) return;
+    if (this.#lateAfterMs !== undefined && this.#clock.now() - this.#dueAt > this.#lateAfterMs) {
+      this.#arm(0);
+      return;
+    }
     this.#timer = undefined;
     this.#onTimeout();
   }

@@ -123,11 +123,17 @@ class UnknownType {}
 
 function unpack(bytes: Uint8Array, maxBytes: number): Decoded<unknown> {
   if (bytes.length > maxBytes) return fail("oversize");
+  // msgpackr throws on truncated or unknown encodings (and RangeError on deep
+  // nesting). Under a flood of garbage, capturing a stack trace for each throw
+  // is most of the cost, so none is captured here.
+  const traceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     return { ok: true, value: unpackr.unpack(bytes) as unknown };
   } catch {
-    // msgpackr throws on truncated or unknown encodings, and RangeError on deep nesting.
     return fail("malformed");
+  } finally {
+    Error.stackTraceLimit = traceLimit;
   }
 }
 
