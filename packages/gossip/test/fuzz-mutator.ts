@@ -19,6 +19,10 @@ function randomBytes(random: SeededRandom, length: number): Uint8Array {
   return out;
 }
 
+function same(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 /** One mutated copy of a corpus entry (never the corpus entry itself, except for "replay"). */
 export function mutate(
   random: SeededRandom,
@@ -29,12 +33,12 @@ export function mutate(
   const base = random.pick(corpus);
   switch (kind) {
     case "flip": {
+      // Distinct positions, so flips never cancel out into an exact copy.
       const out = new Uint8Array(base);
-      const flips = random.int(1, 4);
-      for (let i = 0; i < flips; i++) {
-        const at = random.int(0, out.length - 1);
-        out[at] = (out[at] as number) ^ (1 << random.int(0, 7));
-      }
+      const positions = new Set<number>();
+      const flips = Math.min(random.int(1, 4), out.length);
+      while (positions.size < flips) positions.add(random.int(0, out.length - 1));
+      for (const at of positions) out[at] = (out[at] as number) ^ (1 << random.int(0, 7));
       return out;
     }
     case "truncate":
@@ -45,7 +49,8 @@ export function mutate(
       const other = random.pick(corpus);
       const cut = random.int(1, Math.min(base.length, other.length) - 1);
       const out = Uint8Array.from([...base.subarray(0, cut), ...other.subarray(cut)]);
-      if (out.length === base.length && out.every((b, i) => b === base[i])) out[0] = (out[0] as number) ^ 0xff;
+      // Entries sharing a prefix (one sender's header) splice into an exact copy: make it differ.
+      if (same(out, base) || same(out, other)) out[out.length - 1] = (out[out.length - 1] as number) ^ 0xff;
       return out;
     }
     case "random":

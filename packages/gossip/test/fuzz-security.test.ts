@@ -54,15 +54,17 @@ describe(`fuzzing the secure layer and the UDP/TCP receive paths (MESH_SEED=${se
     const from = innerA.localAddress;
 
     const before = heapMb();
+    let copies = 0;
     for (let i = 0; i < PACKETS; i++) {
       const kind = MUTATION_KINDS[i % MUTATION_KINDS.length] ?? "flip";
+      if (kind === "replay") copies++;
       innerB.deliver(mutate(random, corpus, kind, 1500), from);
     }
     const grown = heapMb() - before;
     const dropped = b.stats().dropped;
     assert.equal(delivered, 64, `no mutated packet was delivered (seed ${seed})`);
     assert.equal(sumDropped(dropped), PACKETS, `every packet counted: ${JSON.stringify(dropped)}`);
-    assert.equal(dropped.replay, PACKETS / MUTATION_KINDS.length, "exact copies are replays");
+    assert.equal(dropped.replay, copies, "exact copies, and only they, are replays");
     assert.ok(grown < 16, `heap grew ${grown.toFixed(1)} MB`);
   });
 
@@ -166,30 +168,43 @@ describe(`fuzzing over real sockets on 127.0.0.1 (MESH_SEED=${seed})`, () => {
     const rawAddress = { host: LOOPBACK, port: raw.address().port };
     for (let i = 0; i < 32; i++) sender.sendPacket(rawAddress, new Uint8Array(random.int(0, sender.maxPacketSize)));
     await waitFor("the corpus", () => corpus.length === 32);
+    // Deliver each genuine datagram once, so that every exact copy below is a replay.
+    for (const packet of corpus) raw.send(packet, target.localAddress.port, LOOPBACK);
+    await waitFor("the genuine datagrams", () => delivered === 32);
 
     const total = 10_000;
     const to = target.localAddress;
-    for (let sent = 0; sent < total; ) {
-      const batch = Math.min(250, total - sent);
-      for (let i = 0; i < batch; i++) {
-        const kind = MUTATION_KINDS[(sent + i) % MUTATION_KINDS.length] ?? "flip";
-        const packet =
-          (sent + i) % 97 === 0 ? new Uint8Array(1401 + random.int(0, 2000)) : mutate(random, corpus, kind, 1400);
-        raw.send(packet, to.port, to.host);
+    try {
+      for (let sent = 0; sent < total; ) {
+        const batch = Math.min(50, total - sent);
+        for (let i = 0; i < batch; i++) {
+          const kind = MUTATION_KINDS[(sent + i) % MUTATION_KINDS.length] ?? "flip";
+          const oversize = (sent + i) % 97 === 0;
+          raw.send(
+            oversize ? new Uint8Array(1401 + random.int(0, 2000)) : mutate(random, corpus, kind, 1400),
+            to.port,
+            to.host,
+          );
+        }
+        sent += batch;
+        // Paced so the kernel's receive buffer does not overflow. Should it drop some anyway, the
+        // counters must still add up for what did arrive, so a lost datagram only ends the wait.
+        await waitFor("the batch to arrive", () => target.stats().packetsReceived >= 32 + sent, {
+          timeoutMs: 2_000,
+        }).catch(() => {});
       }
-      sent += batch;
-      // Pace the sender so the kernel's receive buffer does not overflow; the equality below holds either way.
-      await waitFor("the batch to arrive", () => target.stats().packetsReceived >= sent, { timeoutMs: 10_000 });
+    } finally {
+      raw.close();
     }
-    raw.close();
     const stats = target.stats();
+    assert.ok(stats.packetsReceived - 32 >= total * 0.99, `${stats.packetsReceived - 32} of ${total} arrived`);
     assert.equal(stats.packetsReceived, delivered + sumDropped(stats.dropped), JSON.stringify(stats.dropped));
-    assert.equal(delivered, 0, "only replays and forgeries were sent: nothing delivered");
+    assert.equal(delivered, 32, "only replays and forgeries were sent: nothing more delivered");
     assert.ok((stats.dropped.oversize ?? 0) > 0 && (stats.dropped.replay ?? 0) > 0 && (stats.dropped.decrypt ?? 0) > 0);
 
     // Still healthy.
     sender.sendPacket(to, new Uint8Array([1]));
-    await waitFor("a genuine packet after the storm", () => delivered === 1);
+    await waitFor("a genuine packet after the storm", () => delivered === 33);
   });
 
   test("500 connections with garbage, truncated, oversize and mutated frames: the server survives and counts", async () => {
@@ -226,6 +241,8 @@ describe(`fuzzing over real sockets on 127.0.0.1 (MESH_SEED=${seed})`, () => {
       .catch(() => {});
     recorder.close();
     const body = (frames[0] as Uint8Array).subarray(4);
+    // Deliver the genuine frame once, so every exact copy below is a replay.
+    const exchangeCount = 1;
 
     const exchange = (data: Uint8Array): Promise<void> =>
       new Promise((resolve) => {
@@ -234,6 +251,8 @@ describe(`fuzzing over real sockets on 127.0.0.1 (MESH_SEED=${seed})`, () => {
         socket.on("data", () => {});
         socket.on("close", () => resolve());
       });
+    await exchange(frames[0] as Uint8Array);
+    assert.equal(handled, 1, "the genuine request is served");
     const connections = 500;
     for (let i = 0; i < connections; i += 25) {
       await Promise.all(
@@ -247,12 +266,15 @@ describe(`fuzzing over real sockets on 127.0.0.1 (MESH_SEED=${seed})`, () => {
         }),
       );
     }
-    await waitFor("every connection to be closed", () => target.stats().streamsAccepted === connections);
-    assert.equal(handled, 0, "no garbage reached the handler");
+    await waitFor(
+      "every connection to be closed",
+      () => target.stats().streamsAccepted === connections + exchangeCount,
+    );
+    assert.equal(handled, 1, "no garbage reached the handler");
     assert.ok((target.stats().dropped.oversize ?? 0) >= connections / 5);
     const reply = await client.request(target.localAddress, new Uint8Array([9]), { timeoutMs: 5_000 });
     assert.deepEqual([...reply], [9]);
-    assert.equal(handled, 1);
+    assert.equal(handled, 2);
   });
 
   test("no unhandled rejection happened during the fuzzing", () => {
