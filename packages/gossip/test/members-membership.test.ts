@@ -35,7 +35,15 @@ function table() {
     changed: (kind, r) => events.push({ kind, name: r.name }),
   };
   const m = new Membership({ name: "self", address: A1, metadata: meta(1, ["x"]) }, effects);
-  return { m, log, broadcasts, events, advance: (ms: number) => (now += ms) };
+  return {
+    m,
+    log,
+    broadcasts,
+    events,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
 }
 
 const alive = (

@@ -44,6 +44,9 @@ export class Prober {
   readonly #acks = new Map<number, AckWaiter>();
   #seq = 0;
   #timer: TimerHandle | undefined;
+  /** When this member last probed each suspect member (for the buddy priority). */
+  readonly #lastProbed = new Map<string, number>();
+  #lastWasSuspect = false;
 
   constructor(host: ProberHost) {
     this.#h = host;
@@ -133,6 +136,16 @@ export class Prober {
     const intervalMs = h.awareness.scale(h.config.probeIntervalMs);
     this.#timer = h.clock.setTimeout(() => this.#tick(), intervalMs);
     const local = h.membership.local;
+    // Buddy, strengthened: every other probe goes to the suspect this member probed
+    // least recently, so a suspect hears of its suspicion (and refutes) within a few
+    // periods even when the gossip about it was lost, e.g. across a partition that
+    // has just healed. Round-robin waits up to n periods; the suspicion may not.
+    const suspect = h.config.lifeguardBuddy && !this.#lastWasSuspect ? this.#suspectDue() : undefined;
+    this.#lastWasSuspect = suspect !== undefined;
+    if (suspect !== undefined) {
+      this.#probe(suspect, intervalMs);
+      return;
+    }
     const name = this.#order.next(
       (n) => {
         const r = h.membership.get(n);
@@ -148,8 +161,28 @@ export class Prober {
     if (target !== undefined) this.#probe(target, intervalMs);
   }
 
+  #suspectDue(): MemberRecord | undefined {
+    let best: MemberRecord | undefined;
+    let bestAt = Number.POSITIVE_INFINITY;
+    for (const r of this.#h.membership.records()) {
+      if (r.state !== "suspect") continue;
+      const at = this.#lastProbed.get(r.name) ?? Number.NEGATIVE_INFINITY;
+      if (at < bestAt) {
+        best = r;
+        bestAt = at;
+      }
+    }
+    return best;
+  }
+
   #probe(target: MemberRecord, intervalMs: number): void {
     const h = this.#h;
+    if (target.state === "suspect") this.#lastProbed.set(target.name, h.clock.now());
+    else this.#lastProbed.delete(target.name);
+    if (this.#lastProbed.size > 2 * h.membership.size) {
+      for (const name of this.#lastProbed.keys())
+        if (h.membership.get(name)?.state !== "suspect") this.#lastProbed.delete(name);
+    }
     const seq = this.#nextSeq();
     const { name, incarnation, address } = target;
     const self = h.membership.local.name;
