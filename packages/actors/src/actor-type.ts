@@ -16,6 +16,8 @@ export class ActorType {
   readonly idleTicks: number;
   readonly scanPeriodTicks: number;
   nextScanTick = 0;
+  /** The passivation scan in progress over `actors`, resumed tick after tick. */
+  scan: IterableIterator<Activation> | undefined = undefined;
 
   constructor(
     name: string,

@@ -11,6 +11,7 @@
 export type { Actor, ActorClass, ActorContext } from "./actor.js";
 export { actorKey } from "./actor-key.js";
 export {
+  ACTORS_SCANNED_PER_SWEEP,
   type ActorRuntimeConfig,
   type ActorRuntimeInit,
   type ActorTypeConfig,
@@ -19,6 +20,7 @@ export {
   DEFAULT_MAILBOX_CAPACITY,
   DEFAULT_NODE_NAME,
   DEFAULT_SWEEP_INTERVAL_MS,
+  PASSIVATIONS_PER_SWEEP,
 } from "./config.js";
 export type {
   ActorDeactivatedEvent,

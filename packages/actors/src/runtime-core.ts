@@ -6,7 +6,7 @@ import { activationFailed, deactivated } from "./actor-errors.js";
 import { actorKey } from "./actor-key.js";
 import { ActorTimer } from "./actor-timer.js";
 import type { ActorType } from "./actor-type.js";
-import type { ActorRuntimeConfig } from "./config.js";
+import { ACTORS_SCANNED_PER_SWEEP, type ActorRuntimeConfig, PASSIVATIONS_PER_SWEEP } from "./config.js";
 import { Deactivation } from "./deactivation.js";
 import { BARRIER, EMPTY_CHAIN, Envelope, type Mailbox, RESTORE, TIMER } from "./envelope.js";
 import type { ActorFailureStage, ActorRuntimeEvents } from "./events.js";
@@ -309,17 +309,36 @@ export class RuntimeCore extends TurnEngine {
     this.#sweep = this.clock.setTimeout(this.onSweep, this.config.sweepIntervalMs);
   }
 
-  /** One tick: scan the types whose scan is due, passivate idle-expired actors, re-arm while any remain. */
+  /**
+   * One tick: continue (or start, when due) each passivating type's scan and
+   * passivate the idle-expired actors it meets; re-arm while any actors remain.
+   * A tick examines at most ACTORS_SCANNED_PER_SWEEP actors and passivates at
+   * most PASSIVATIONS_PER_SWEEP; a scan cut short resumes next tick where it
+   * stopped (Map iterators stay valid while the map changes). So a million
+   * actors cost many pauses of a few milliseconds, never one long one.
+   */
   private readonly onSweep = (): void => {
     this.#sweep = undefined;
     const tick = ++this.tick;
+    let examine = ACTORS_SCANNED_PER_SWEEP;
+    let passivate = PASSIVATIONS_PER_SWEEP;
     let remaining = 0;
     for (const type of this.types.values()) {
       if (!type.passivates) continue;
-      if (tick >= type.nextScanTick) {
-        type.nextScanTick = tick + type.scanPeriodTicks;
-        for (const act of type.actors.values()) {
+      if (type.scan === undefined && tick >= type.nextScanTick) type.scan = type.actors.values();
+      const scan = type.scan;
+      if (scan !== undefined) {
+        while (examine > 0 && passivate > 0) {
+          const next = scan.next();
+          if (next.done === true) {
+            type.scan = undefined;
+            type.nextScanTick = tick + type.scanPeriodTicks;
+            break;
+          }
+          examine--;
+          const act = next.value;
           if (act.status === IDLE && act.mailbox === null && isIdleExpired(tick, act.lastUsedTick, type.idleTicks)) {
+            passivate--;
             this.requestDeactivation(act, "idle", false, false);
           }
         }
@@ -327,6 +346,7 @@ export class RuntimeCore extends TurnEngine {
       remaining += type.actors.size;
     }
     if (remaining > 0) this.armSweep();
+    else for (const type of this.types.values()) type.scan = undefined;
   };
 
   // ---- calls from inside an actor -----------------------------------------

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { ActorContext } from "../src/index.js";
+import { ACTORS_SCANNED_PER_SWEEP, type ActorContext, PASSIVATIONS_PER_SWEEP } from "../src/index.js";
 import { deferred, settle, testRuntime } from "./helpers.js";
 
 class Session {
@@ -90,17 +90,48 @@ describe("idle passivation", () => {
     assert.deepEqual([...runtime.activations()], [{ module: "Forever", id: "f" }]);
   });
 
-  it("releases passivated actors: a million-actor sweep leaves nothing behind", async () => {
+  it("passivates at most PASSIVATIONS_PER_SWEEP actors a tick, and in the end releases them all", () => {
     class Tiny {
       handleCast() {}
     }
     const { runtime, clock } = testRuntime({ idleTimeoutMs: 1000, sweepIntervalMs: 1000 });
     runtime.register("Tiny", Tiny);
-    for (let i = 0; i < 100_000; i++) runtime.cast("Tiny", `t${i}`, null);
-    assert.equal(runtime.activeCount, 100_000);
-    clock.advance(3000);
+    const total = 2 * PASSIVATIONS_PER_SWEEP + 1000;
+    for (let i = 0; i < total; i++) runtime.cast("Tiny", `t${i}`, null);
+    assert.equal(runtime.activeCount, total);
+    clock.advance(2000); // tick 2 is the first where the actors are expired
+    assert.equal(runtime.activeCount, total - PASSIVATIONS_PER_SWEEP);
+    clock.advance(1000);
+    assert.equal(runtime.activeCount, 1000);
+    clock.advance(1000);
     assert.equal(runtime.activeCount, 0);
-    assert.equal(runtime.stats().deactivations, 100_000);
+    assert.equal(runtime.stats().deactivations, total);
+    assert.equal(clock.pending, 0);
+  });
+
+  it("a scan cut short by ACTORS_SCANNED_PER_SWEEP resumes next tick where it stopped", async () => {
+    const gate = deferred();
+    class Worker {
+      async handleCall(payload: unknown) {
+        if (payload === "hold") await gate.promise;
+        return payload;
+      }
+    }
+    const { runtime, clock } = testRuntime({ idleTimeoutMs: 1000, sweepIntervalMs: 1000 });
+    runtime.register("Worker", Worker);
+    // Busy actors first in the map: examined, never passivated mid-turn.
+    const held: Promise<unknown>[] = [];
+    for (let i = 0; i < ACTORS_SCANNED_PER_SWEEP + 10; i++) held.push(runtime.call("Worker", `busy${i}`, "hold"));
+    await runtime.call("Worker", "idle", "ping");
+    clock.advance(1000); // tick 1: the scan starts and stops after the budget, before "idle"
+    assert.ok([...runtime.activations()].some((a) => a.id === "idle"));
+    // Tick 2: "idle" has expired. A scan restarting from the top would spend the
+    // budget on the busy actors again and never reach it; a resumed one does.
+    clock.advance(1000);
+    assert.ok(![...runtime.activations()].some((a) => a.id === "idle"));
+    assert.equal(runtime.activeCount, ACTORS_SCANNED_PER_SWEEP + 10);
+    gate.resolve(undefined);
+    await Promise.all(held);
   });
 
   it("a message arriving during an async onDeactivate(idle) goes to a fresh activation, not lost", async () => {
