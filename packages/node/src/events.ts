@@ -1,6 +1,7 @@
 import type { ActorPid } from "@mesh/actors";
+import type { MemberView } from "@mesh/gossip";
 
-/** Emitted when this node's own capability set changes. */
+/** A member's capability set changed (this node's own included). */
 export interface CapabilitiesChangedEvent {
   readonly node: string;
   readonly capabilities: readonly string[];
@@ -20,6 +21,27 @@ export interface ActorFailedEvent extends ActorEvent {
   readonly error: unknown;
 }
 
+export interface RebalanceCompletedEvent {
+  readonly capability: string;
+  /** Shards of this capability this node no longer owns. */
+  readonly shardsLost: number;
+  /** Local actors on them that were handed to their new owner. */
+  readonly actorsMoved: number;
+}
+
+export interface RebalanceHandoffEvent extends ActorEvent {
+  /** The node the actor's state went to. */
+  readonly to: string;
+}
+
+export type MemberEventName =
+  | "member:joined"
+  | "member:suspect"
+  | "member:alive"
+  | "member:dead"
+  | "member:left"
+  | "member:updated";
+
 /** Every event a node emits, `noun:verb`, with its payload type. */
 export interface MeshNodeEvents {
   "capabilities:changed": (event: CapabilitiesChangedEvent) => void;
@@ -27,4 +49,12 @@ export interface MeshNodeEvents {
   "actor:deactivated": (event: ActorDeactivatedEvent) => void;
   "actor:failed": (event: ActorFailedEvent) => void;
   "node:stopped": () => void;
+  "member:joined": (member: MemberView) => void;
+  "member:suspect": (member: MemberView) => void;
+  "member:alive": (member: MemberView) => void;
+  "member:dead": (member: MemberView) => void;
+  "member:left": (member: MemberView) => void;
+  "member:updated": (member: MemberView) => void;
+  "rebalance:completed": (event: RebalanceCompletedEvent) => void;
+  "rebalance:handoff": (event: RebalanceHandoffEvent) => void;
 }

@@ -3,17 +3,43 @@
  * The public API of Mesh: `createNode` starts a node that hosts virtual actors for
  * its capabilities and routes every `call({ module, id, payload, capability })` to
  * the one node that owns the id's shard on that capability's ring, activating the
- * actor there on first use.
+ * actor there on first use. Nodes find each other by UDP multicast (libcluster's
+ * Gossip options), static seeds or a custom strategy, and keep their view of the
+ * cluster with SWIM gossip.
  */
 export type { Actor, ActorClass, ActorContext, ActorPid, CallResult } from "@mesh/actors";
+export type { Discovery, DiscoveryContext, DiscoveryPeer, MemberState, MemberView } from "@mesh/gossip";
 export { type ErrorCode, ErrorCodes, isMeshError, MeshError } from "@mesh/interface";
+export { boundedRendezvous, type PlacementStrategy, perShardStrategy, rendezvous } from "@mesh/ring";
+export { secretFrameCipher } from "./call-cipher.js";
+export {
+  CallClient,
+  type CallClientInit,
+  type CallHandler,
+  CallServer,
+  type CallServerInit,
+  type FrameCipher,
+  type IncomingCall,
+  type IncomingCast,
+  type OutgoingCall,
+} from "./call-transport/index.js";
 export type {
   ActorDeactivatedEvent,
   ActorEvent,
   ActorFailedEvent,
   CapabilitiesChangedEvent,
+  MemberEventName,
   MeshNodeEvents,
+  RebalanceCompletedEvent,
+  RebalanceHandoffEvent,
 } from "./events.js";
 export { createNode, MeshNode, type NodeStats } from "./mesh-node.js";
-export { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_STOP_TIMEOUT_MS, type NodeConfig, type NodeInit } from "./node-init.js";
+export type { NetworkInit } from "./network-init.js";
+export {
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_HANDOFF_TIMEOUT_MS,
+  DEFAULT_STOP_TIMEOUT_MS,
+  type NodeConfig,
+  type NodeInit,
+} from "./node-init.js";
 export type { Request } from "./request.js";

@@ -1,17 +1,16 @@
-import {
-  type ActorClass,
-  type ActorPid,
-  type ActorRequest,
-  type ActorRouter,
-  ActorRuntime,
-  type CallResult,
-} from "@mesh/actors";
-import { invalidArgument, MeshError, throwIfAborted } from "@mesh/interface";
-import { createHasher, type Hasher, ShardTables, shardFor } from "@mesh/ring";
+import { type ActorClass, type ActorRouter, ActorRuntime, type CallResult } from "@mesh/actors";
+import type { MemberView } from "@mesh/gossip";
+import { type ErrorCode, invalidArgument, isMeshError, MeshError, throwIfAborted } from "@mesh/interface";
+import { type CapabilityChange, createHasher, type Hasher, type RingMember, ShardTables, shardFor } from "@mesh/ring";
 import { EventEmitter } from "eventemitter3";
+import type { CallHandler, IncomingCall, IncomingCast } from "./call-transport/index.js";
+import { ClusterLink, callAddressOf } from "./cluster-link.js";
+import { HANDOFF, HANDOFF_DONE, handoffDonePayload, handoffPayload, isControl } from "./control.js";
 import { DeadlineQueue } from "./deadlines.js";
-import type { MeshNodeEvents } from "./events.js";
+import type { MemberEventName, MeshNodeEvents } from "./events.js";
 import { type NodeConfig, type NodeInit, resolveNodeConfig, validateCapabilities } from "./node-init.js";
+import { PendingHandoffs } from "./pending-handoffs.js";
+import { Placements } from "./placements.js";
 import { type Request, validateRequest } from "./request.js";
 
 export interface NodeStats {
@@ -19,14 +18,54 @@ export interface NodeStats {
   readonly capabilities: readonly string[];
   readonly calls: number;
   readonly casts: number;
+  /** Calls this node sent to another node (it was not the owner in this node's view). */
+  readonly remoteCalls: number;
+  /** Calls that reached this node but belonged elsewhere, and were sent on (one hop at most). */
+  readonly forwarded: number;
+  /** Actors this node handed to another owner with their state, and took over from one. */
+  readonly handoffsSent: number;
+  readonly handoffsReceived: number;
   readonly failures: Readonly<Record<string, number>>;
   readonly actors: ReturnType<ActorRuntime["stats"]>;
+  /** Local actors per capability (networked nodes only; a standalone node does not track placement). */
+  readonly actorsByCapability: Readonly<Record<string, number>>;
 }
+
+/** What a routed call needs once validated. */
+interface Routed {
+  readonly module: string;
+  readonly id: string;
+  readonly capability: string;
+  readonly shard: number;
+  readonly payload: unknown;
+  readonly initArg: unknown;
+  readonly timeoutMs: number | undefined;
+  readonly signal: AbortSignal | undefined;
+}
+
+const MEMBER_EVENTS: readonly MemberEventName[] = [
+  "member:joined",
+  "member:suspect",
+  "member:alive",
+  "member:dead",
+  "member:left",
+  "member:updated",
+];
+const EMPTY_CHAIN: readonly string[] = Object.freeze([]);
+/** A call is forwarded at most once while views differ; a second hop would mean the views disagree twice. */
+const MAX_FORWARDS = 1;
+/**
+ * After announcing its leave, a stopping node keeps serving (forwarding) until no
+ * call has reached it for this long: callers that had not heard of the leave yet
+ * still get answers, and the ones that have heard send elsewhere.
+ */
+const LEAVE_QUIET_MS = 250;
 
 /**
  * A Mesh node: it hosts actors for its capabilities and routes every call for
- * `(capability, id)` to the node that owns the id's shard on that capability's ring.
- * Create one with {@link createNode}.
+ * `(capability, id)` to the node that owns the id's shard on that capability's
+ * table, computed from this node's own view of the cluster. Create one with
+ * {@link createNode}.
  */
 export class MeshNode extends EventEmitter<MeshNodeEvents> {
   readonly name: string;
@@ -35,11 +74,26 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   readonly #tables: ShardTables;
   readonly #runtime: ActorRuntime;
   readonly #deadlines: DeadlineQueue;
+  readonly #placements = new Placements();
+  readonly #pending: PendingHandoffs;
+  /** Actors being handed off: calls for them wait, then follow them to the new owner. */
+  readonly #handingOff = new Map<string, Promise<void>>();
+  #link: ClusterLink | undefined;
+  #callAddresses = new Map<string, string>();
   #capabilities: readonly string[];
   #state: "running" | "stopping" | "stopped" = "running";
+  #leaving = false;
+  #rebuildQueued = false;
+  /** Calls from other nodes being served now, and when the last one arrived (drives the leave drain). */
+  #inbound = 0;
+  #lastInboundAt = Number.NEGATIVE_INFINITY;
   #stopped: Promise<void> | undefined;
   #calls = 0;
   #casts = 0;
+  #remoteCalls = 0;
+  #forwarded = 0;
+  #handoffsSent = 0;
+  #handoffsReceived = 0;
   readonly #failures: Record<string, number> = {};
 
   /** @internal use {@link createNode} */
@@ -50,6 +104,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     this.#hasher = hasher;
     this.#capabilities = config.capabilities;
     this.#deadlines = new DeadlineQueue(config.clock);
+    this.#pending = new PendingHandoffs(config.clock, config.handoffTimeoutMs);
     this.#tables = new ShardTables({ shardCount: config.shardCount, strategy: config.placement, hasher });
     const router: ActorRouter = {
       call: (request, chain) => this.#call(request, chain),
@@ -64,12 +119,36 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     );
     for (const [module, actorClass] of Object.entries(config.actors)) this.#runtime.register(module, actorClass);
     this.#runtime.on("actor:activated", (e) => this.emit("actor:activated", { pid: this.#pid(e.module, e.id) }));
-    this.#runtime.on("actor:deactivated", (e) =>
-      this.emit("actor:deactivated", { pid: this.#pid(e.module, e.id), reason: e.reason }),
-    );
+    this.#runtime.on("actor:deactivated", (e) => {
+      this.#placements.forget(e.module, e.id);
+      this.emit("actor:deactivated", { pid: this.#pid(e.module, e.id), reason: e.reason });
+    });
     this.#runtime.on("actor:failed", (e) =>
       this.emit("actor:failed", { pid: this.#pid(e.module, e.id), error: e.error }),
     );
+    this.#rebuildTables();
+  }
+
+  /** @internal joins the cluster through `link` (createNode does this). */
+  attach(link: ClusterLink): void {
+    this.#link = link;
+    for (const event of MEMBER_EVENTS) {
+      link.gossip.on(event, (member: MemberView, ..._previous: unknown[]) => {
+        if (event === "member:dead" || event === "member:left") this.#pending.forgetSender(member.name);
+        this.emit(event, member);
+        this.#queueRebuild();
+      });
+    }
+    link.gossip.on("capabilities:changed", ({ name, capabilities, previous }) => {
+      if (name === this.name) return; // this node's own change was announced when it was made
+      this.emit("capabilities:changed", {
+        node: name,
+        capabilities,
+        added: capabilities.filter((c) => !previous.includes(c)),
+        removed: previous.filter((c) => !capabilities.includes(c)),
+      });
+      this.#queueRebuild();
+    });
     this.#rebuildTables();
   }
 
@@ -78,14 +157,14 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     return this.#capabilities;
   }
 
-  /** Adds capabilities to this node's set (already present ones are ignored). */
+  /** Adds capabilities to this node's set (already present ones are ignored); gossip spreads the change. */
   async registerCapabilities(capabilities: readonly string[]): Promise<void> {
     this.#assertRunning();
     const added = validateCapabilities("capabilities", capabilities).filter((c) => !this.#capabilities.includes(c));
     if (added.length > 0) this.#setCapabilities([...this.#capabilities, ...added].sort(), added, []);
   }
 
-  /** Removes capabilities from this node's set (absent ones are ignored). */
+  /** Removes capabilities from this node's set (absent ones are ignored); their actors move to the new owners. */
   async unregisterCapabilities(capabilities: readonly string[]): Promise<void> {
     this.#assertRunning();
     const gone = new Set(validateCapabilities("capabilities", capabilities));
@@ -98,12 +177,12 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       );
   }
 
-  /** Sends `payload` to the actor and resolves with its reply and the activation that gave it. */
+  /** Sends `payload` to the actor on its owner node and resolves with the reply and the activation that gave it. */
   call(request: Request): Promise<CallResult> {
     return this.#call(request, EMPTY_CHAIN);
   }
 
-  /** Sends `payload` without waiting for a reply; resolves once the owner has queued it. */
+  /** Sends `payload` without waiting for a reply; resolves once the owner node has it. */
   cast(request: Request): Promise<void> {
     return this.#cast(request, EMPTY_CHAIN);
   }
@@ -125,7 +204,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     return shardFor(this.#hasher, id, this.#config.shardCount);
   }
 
-  /** The node that owns `shard` for `capability`, or undefined when no node has the capability. */
+  /** The node that owns `shard` for `capability` in this node's view, or undefined when no node has it. */
   ownerNode(shard: number, capability: string): string | undefined {
     if (!Number.isInteger(shard) || shard < 0 || shard >= this.#config.shardCount) {
       throw invalidArgument("shard", `an integer in 0..${this.#config.shardCount - 1}`, shard);
@@ -136,18 +215,32 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     return this.#tables.ownerOf(shard, capability);
   }
 
+  /** Every member this node knows of, itself included (empty for a standalone node). */
+  members(): readonly MemberView[] {
+    return this.#link?.gossip.members() ?? [];
+  }
+
   stats(): NodeStats {
     return {
       name: this.name,
       capabilities: this.#capabilities,
       calls: this.#calls,
       casts: this.#casts,
+      remoteCalls: this.#remoteCalls,
+      forwarded: this.#forwarded,
+      handoffsSent: this.#handoffsSent,
+      handoffsReceived: this.#handoffsReceived,
       failures: { ...this.#failures },
       actors: this.#runtime.stats(),
+      actorsByCapability: this.#placements.counts(),
     };
   }
 
-  /** Stops taking work, deactivates every actor (`onDeactivate("shutdown")`) and resolves when done. Idempotent. */
+  /**
+   * Leaves gracefully: hands every actor to its next owner (with its state when it
+   * implements snapshot/restore), leaves the cluster (others see "left"), then
+   * deactivates what is left and closes every socket. Idempotent.
+   */
   stop(): Promise<void> {
     this.#stopped ??= this.#stop();
     return this.#stopped;
@@ -157,27 +250,153 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     this.#state = "stopping";
     const { clock, stopTimeoutMs, logger } = this.#config;
     let timer: ReturnType<typeof clock.setTimeout> | undefined;
-    const gaveUp = new Promise<boolean>((resolve) => {
+    const gaveUp = new Promise<true>((resolve) => {
       timer = clock.setTimeout(() => resolve(true), stopTimeoutMs);
     });
+    const drain = async (): Promise<void> => {
+      if (this.#link !== undefined) {
+        // Route as if this node were gone: every actor moves to the node that will own it.
+        this.#leaving = true;
+        this.#rebuildTables();
+        await this.#handoffsSettled();
+      }
+      await this.#runtime.stop();
+    };
     // A handler that never settles must not keep the node from stopping.
-    if (await Promise.race([this.#runtime.stop().then(() => false), gaveUp])) {
+    if ((await Promise.race([drain().then(() => false), gaveUp])) === true) {
       logger.warn("stop did not drain in time", { node: this.name, stopTimeoutMs, active: this.#runtime.activeCount });
     }
+    if (this.#link !== undefined) {
+      await this.#link.leave().catch((error: unknown) => logger.warn("leave failed", { error: String(error) }));
+      await Promise.race([this.#quiet(), gaveUp]);
+    }
     if (timer !== undefined) clock.clearTimeout(timer);
+    await this.#link?.stop();
+    this.#pending.clear();
     this.#deadlines.clear();
     this.#state = "stopped";
     this.emit("node:stopped");
   }
 
+  /** Resolves once no call from another node is in flight and none arrived for LEAVE_QUIET_MS. */
+  async #quiet(): Promise<void> {
+    const clock = this.#config.clock;
+    for (;;) {
+      const sinceLast = clock.now() - this.#lastInboundAt;
+      if (this.#inbound === 0 && sinceLast >= LEAVE_QUIET_MS) return;
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, Math.max(10, LEAVE_QUIET_MS - sinceLast)));
+    }
+  }
+
+  async #handoffsSettled(): Promise<void> {
+    while (this.#handingOff.size > 0) await Promise.allSettled([...this.#handingOff.values()]);
+  }
+
   #setCapabilities(next: readonly string[], added: readonly string[], removed: readonly string[]): void {
     this.#capabilities = Object.freeze(next);
+    this.#link?.gossip.updateMetadata({ capabilities: next });
     this.#rebuildTables();
     this.emit("capabilities:changed", { node: this.name, capabilities: next, added, removed });
   }
 
+  /** Membership events come in bursts; rebuild once per burst. */
+  #queueRebuild(): void {
+    if (this.#rebuildQueued) return;
+    this.#rebuildQueued = true;
+    queueMicrotask(() => {
+      this.#rebuildQueued = false;
+      if (this.#state !== "stopped") this.#rebuildTables();
+    });
+  }
+
   #rebuildTables(): void {
-    this.#tables.update([{ name: this.name, weight: this.#config.weight, capabilities: this.#capabilities }]);
+    const self: RingMember = { name: this.name, weight: this.#config.weight, capabilities: this.#capabilities };
+    let members: RingMember[] = [self];
+    const link = this.#link;
+    if (link !== undefined) {
+      members = link.ringMembers().filter((m) => m.name !== this.name);
+      if (!this.#leaving) members.push(self);
+      const addresses = new Map<string, string>();
+      for (const member of link.gossip.members()) {
+        const address = callAddressOf(member);
+        if (address !== undefined) addresses.set(member.name, address);
+      }
+      this.#callAddresses = addresses;
+    }
+    const changes = this.#tables.update(members);
+    if (link !== undefined && changes.length > 0) this.#rebalance(changes, new Set(members.map((m) => m.name)));
+  }
+
+  /**
+   * After the tables changed: shards this node lost move their actors to the new
+   * owner (state included when the actor has snapshot/restore), then the new owner
+   * is told the handoff is over; shards this node took from a live node wait for it.
+   */
+  #rebalance(changes: readonly CapabilityChange[], live: ReadonlySet<string>): void {
+    for (const change of changes) {
+      const lostTo = new Map<number, string | undefined>();
+      for (const move of change.moves) {
+        if (move.from === this.name && move.to !== this.name) lostTo.set(move.shard, move.to);
+        else if (move.to === this.name && move.from !== undefined && live.has(move.from)) {
+          this.#pending.expect(change.capability, move.shard, move.from);
+        }
+      }
+      if (lostTo.size === 0) continue;
+      const handoffs = new Map<string, Promise<void>[]>();
+      for (const { module, id } of [...this.#placements.placedBy(change.capability)]) {
+        const shard = shardFor(this.#hasher, id, this.#config.shardCount);
+        if (!lostTo.has(shard)) continue;
+        const to = lostTo.get(shard);
+        const moving = this.#handOff(module, id, change.capability, to);
+        if (to !== undefined) handoffs.set(to, [...(handoffs.get(to) ?? []), moving]);
+      }
+      const shardsByOwner = new Map<string, number[]>();
+      for (const [shard, to] of lostTo)
+        if (to !== undefined) shardsByOwner.set(to, [...(shardsByOwner.get(to) ?? []), shard]);
+      for (const [to, shards] of shardsByOwner) {
+        void Promise.allSettled(handoffs.get(to) ?? [])
+          .then(() => this.#sendControl(to, HANDOFF_DONE, change.capability, [shards, this.name]))
+          .catch((error: unknown) =>
+            // The new owner stops waiting after handoffTimeoutMs anyway.
+            this.#config.logger.debug("handoff-done notice not delivered", { to, error: String(error) }),
+          );
+      }
+      this.emit("rebalance:completed", {
+        capability: change.capability,
+        shardsLost: lostTo.size,
+        actorsMoved: [...handoffs.values()].reduce((n, list) => n + list.length, 0),
+      });
+    }
+  }
+
+  #handOff(module: string, id: string, capability: string, to: string | undefined): Promise<void> {
+    const key = `${module}\u0000${id}`;
+    const previous = this.#handingOff.get(key);
+    if (previous !== undefined) return previous;
+    const moving = (async () => {
+      const state = await this.#runtime.deactivate(module, id, "rebalance");
+      if (state === undefined || to === undefined) return;
+      await this.#sendControl(to, HANDOFF, capability, [module, state, this.name], id);
+      this.#handoffsSent++;
+      this.emit("rebalance:handoff", { pid: this.#pid(module, id), to });
+    })().catch((error: unknown) => {
+      this.#config.logger.warn("handoff failed; the actor starts afresh on its new owner", {
+        module,
+        id,
+        to,
+        error: String(error),
+      });
+    });
+    const tracked = moving.finally(() => this.#handingOff.delete(key));
+    this.#handingOff.set(key, tracked);
+    return tracked;
+  }
+
+  async #sendControl(to: string, module: string, capability: string, payload: unknown, id = ""): Promise<void> {
+    const address = this.#callAddresses.get(to);
+    const link = this.#link;
+    if (address === undefined || link === undefined) return;
+    await link.client.call(address, { module, id: id === "" ? module : id, capability, payload });
   }
 
   #assertRunning(): void {
@@ -186,82 +405,291 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     }
   }
 
-  #pid(module: string, id: string): ActorPid {
-    return { node: this.name, module, id, shard: shardFor(this.#hasher, id, this.#config.shardCount) };
+  #pid(module: string, id: string, node = this.name): CallResult["pid"] {
+    return { node, module, id, shard: shardFor(this.#hasher, id, this.#config.shardCount) };
   }
 
-  /** Resolves the owner of `request` and the module name; throws the typed error a caller should see. */
-  #route(request: Request): { owner: string; module: string; shard: number } {
+  #moduleName(module: string | ActorClass): string {
+    return this.#runtime.resolveModule(module) ?? (typeof module === "string" ? module : module.name);
+  }
+
+  /** Validates a caller's request into what routing needs. */
+  #accept(request: Request): Routed {
     this.#assertRunning();
     validateRequest(request);
     throwIfAborted(request.signal);
-    const shard = shardFor(this.#hasher, request.id, this.#config.shardCount);
-    const owner = this.#tables.ownerOf(shard, request.capability);
+    return {
+      module: this.#moduleName(request.module),
+      id: request.id,
+      capability: request.capability,
+      shard: shardFor(this.#hasher, request.id, this.#config.shardCount),
+      payload: request.payload,
+      initArg: request.initArg,
+      timeoutMs: request.timeoutMs,
+      signal: request.signal,
+    };
+  }
+
+  #owner(routed: Routed): string {
+    const owner = this.#tables.ownerOf(routed.shard, routed.capability);
     if (owner === undefined) {
-      throw new MeshError("MESH_ERR_NO_NODES", `no live node has the capability "${request.capability}"`, {
-        details: { capability: request.capability },
+      throw new MeshError("MESH_ERR_NO_NODES", `no live node has the capability "${routed.capability}"`, {
+        details: { capability: routed.capability },
       });
     }
-    const module = this.#moduleName(request.module);
-    if (owner === this.name && module === undefined) {
-      throw new MeshError(
-        "MESH_ERR_UNKNOWN_MODULE",
-        `node ${this.name} has no actor module ${describeModule(request.module)}`,
-        {
-          details: { module: describeModule(request.module), node: this.name },
-        },
-      );
-    }
-    return { owner, module: module ?? describeModule(request.module), shard };
+    return owner;
   }
 
-  #moduleName(module: string | ActorClass): string | undefined {
-    return this.#runtime.resolveModule(module);
-  }
-
-  async #call(request: ActorRequest | Request, chain: readonly string[]): Promise<CallResult> {
+  async #call(request: Request, chain: readonly string[]): Promise<CallResult> {
     try {
-      const { owner, module, shard } = this.#route(request);
+      const routed = this.#accept(request);
       this.#calls++;
-      const response = await this.#withDeadline(request, (signal) =>
-        this.#runtime.call(module, request.id, request.payload, {
-          initArg: request.initArg,
-          chain,
-          ...(signal === undefined ? {} : { signal }),
+      const timeoutMs = routed.timeoutMs ?? this.#config.callTimeoutMs;
+      return await this.#withDeadline(routed, timeoutMs, () => this.#dispatch(routed, chain, 0, timeoutMs));
+    } catch (error) {
+      throw this.#counted(error);
+    }
+  }
+
+  /** Sends the call to its owner: this node's runtime, or the owner's call endpoint. */
+  async #dispatch(routed: Routed, chain: readonly string[], hops: number, timeoutMs: number): Promise<CallResult> {
+    const owner = this.#owner(routed);
+    if (owner !== this.name) {
+      try {
+        return await this.#callRemote(owner, routed, chain, hops, timeoutMs);
+      } catch (error) {
+        // The owner went away while the call was on its way; if this node's view has
+        // moved the shard since, the call follows it (once).
+        if (
+          hops === 0 &&
+          isMeshError(error, "MESH_ERR_NODE_UNREACHABLE") &&
+          this.#tables.ownerOf(routed.shard, routed.capability) !== owner
+        ) {
+          return this.#dispatch(routed, chain, hops + 1, timeoutMs);
+        }
+        throw error;
+      }
+    }
+    const response = await this.#callLocal(routed, chain, hops, timeoutMs);
+    return { pid: this.#pid(routed.module, routed.id), response };
+  }
+
+  async #callLocal(routed: Routed, chain: readonly string[], hops: number, timeoutMs: number): Promise<unknown> {
+    if (this.#runtime.resolveModule(routed.module) === undefined) {
+      throw new MeshError("MESH_ERR_UNKNOWN_MODULE", `node ${this.name} has no actor module ${routed.module}`, {
+        details: { module: routed.module, node: this.name },
+      });
+    }
+    if (this.#link !== undefined) {
+      const waiting = this.#pending.size > 0 ? this.#pending.wait(routed.capability, routed.shard) : undefined;
+      if (waiting !== undefined) await waiting;
+      const moving = this.#handingOff.size > 0 ? this.#handingOff.get(`${routed.module}\u0000${routed.id}`) : undefined;
+      if (moving !== undefined) {
+        await moving;
+        return this.#reroute(routed, chain, hops, timeoutMs);
+      }
+      this.#placements.record(routed.module, routed.id, routed.capability);
+    }
+    try {
+      return await this.#runtime.call(routed.module, routed.id, routed.payload, {
+        initArg: routed.initArg,
+        chain,
+        ...(routed.signal === undefined ? {} : { signal: routed.signal }),
+      });
+    } catch (error) {
+      // The actor was deactivated while this call waited in its mailbox: if that was
+      // a rebalance, the actor now lives elsewhere, so the call follows it.
+      if (this.#link !== undefined && isMeshError(error, "MESH_ERR_DEACTIVATED")) {
+        await this.#handingOff.get(`${routed.module}\u0000${routed.id}`);
+        return this.#reroute(routed, chain, hops, timeoutMs);
+      }
+      throw error;
+    }
+  }
+
+  async #reroute(routed: Routed, chain: readonly string[], hops: number, timeoutMs: number): Promise<unknown> {
+    const owner = this.#owner(routed);
+    if (owner === this.name && !this.#leaving) return this.#callLocal(routed, chain, hops, timeoutMs);
+    if (hops >= MAX_FORWARDS + 1) {
+      throw new MeshError("MESH_ERR_NODE_UNREACHABLE", `the owner of ${routed.module}/${routed.id} is moving; retry`, {
+        details: { module: routed.module, id: routed.id },
+      });
+    }
+    return (await this.#callRemote(owner, routed, chain, hops + 1, timeoutMs)).response;
+  }
+
+  async #callRemote(
+    owner: string,
+    routed: Routed,
+    chain: readonly string[],
+    hops: number,
+    timeoutMs: number,
+  ): Promise<CallResult> {
+    const link = this.#link;
+    const address = this.#callAddresses.get(owner);
+    if (link === undefined || address === undefined) {
+      throw new MeshError("MESH_ERR_NODE_UNREACHABLE", `no call address is known for node ${owner}`, {
+        details: { node: owner },
+      });
+    }
+    this.#remoteCalls++;
+    const reply = await link.client
+      .call(address, {
+        module: routed.module,
+        id: routed.id,
+        capability: routed.capability,
+        payload: routed.payload,
+        initArg: routed.initArg,
+        chain,
+        hops,
+        timeoutMs,
+        ...(routed.signal === undefined ? {} : { signal: routed.signal }),
+      })
+      .catch((error: unknown) => {
+        // The owner is stopping: for this caller, that node is unreachable (and another will own the actor).
+        if (isMeshError(error, "MESH_ERR_NODE_STOPPED")) {
+          throw new MeshError("MESH_ERR_NODE_UNREACHABLE", `node ${owner} is stopping`, {
+            cause: error,
+            details: { node: owner },
+          });
+        }
+        throw error;
+      });
+    if (!Array.isArray(reply) || reply.length !== 2 || typeof reply[0] !== "string") {
+      throw new MeshError("MESH_ERR_NODE_UNREACHABLE", `node ${owner} sent a reply of the wrong shape`);
+    }
+    return { pid: this.#pid(routed.module, routed.id, reply[0]), response: reply[1] };
+  }
+
+  async #cast(request: Request, chain: readonly string[]): Promise<void> {
+    try {
+      const routed = this.#accept(request);
+      this.#casts++;
+      await this.#castRouted(routed, chain, 0);
+    } catch (error) {
+      throw this.#counted(error);
+    }
+  }
+
+  async #castRouted(routed: Routed, chain: readonly string[], hops: number): Promise<void> {
+    const owner = this.#owner(routed);
+    if (owner !== this.name || this.#leaving) {
+      const address = this.#callAddresses.get(owner);
+      if (this.#link === undefined || address === undefined || hops > MAX_FORWARDS) {
+        throw new MeshError("MESH_ERR_NODE_UNREACHABLE", `node ${owner} cannot be reached`, {
+          details: { node: owner },
+        });
+      }
+      if (hops > 0) this.#forwarded++;
+      this.#link.client.cast(address, {
+        module: routed.module,
+        id: routed.id,
+        capability: routed.capability,
+        payload: routed.payload,
+        initArg: routed.initArg,
+        chain,
+        hops,
+      });
+      return;
+    }
+    if (this.#runtime.resolveModule(routed.module) === undefined) {
+      throw new MeshError("MESH_ERR_UNKNOWN_MODULE", `node ${this.name} has no actor module ${routed.module}`, {
+        details: { module: routed.module, node: this.name },
+      });
+    }
+    if (this.#link !== undefined) {
+      const waiting = this.#pending.size > 0 ? this.#pending.wait(routed.capability, routed.shard) : undefined;
+      if (waiting !== undefined) await waiting;
+      this.#placements.record(routed.module, routed.id, routed.capability);
+    }
+    this.#runtime.cast(routed.module, routed.id, routed.payload, { initArg: routed.initArg, chain });
+  }
+
+  /** Calls and casts that arrive from other nodes. */
+  readonly handler: CallHandler = {
+    onCall: (call) => this.#onCall(call),
+    onCast: (cast) => {
+      void this.#onCast(cast).catch((error: unknown) =>
+        this.#config.logger.warn("a cast from another node failed", {
+          module: cast.module,
+          id: cast.id,
+          error: String(error),
         }),
       );
-      return { pid: { node: owner, module, id: request.id, shard }, response };
-    } catch (error) {
-      throw this.#counted(error);
+    },
+  };
+
+  async #onCall(call: IncomingCall): Promise<unknown> {
+    this.#inbound++;
+    this.#lastInboundAt = this.#config.clock.now();
+    try {
+      return await this.#serve(call);
+    } finally {
+      this.#inbound--;
     }
   }
 
-  async #cast(request: ActorRequest | Request, chain: readonly string[]): Promise<void> {
-    try {
-      const { module } = this.#route(request);
-      this.#casts++;
-      await this.#runtime.cast(module, request.id, request.payload, { initArg: request.initArg, chain });
-    } catch (error) {
-      throw this.#counted(error);
+  async #serve(call: IncomingCall): Promise<unknown> {
+    if (isControl(call.module)) return this.#onControl(call);
+    if (this.#state === "stopped") throw new MeshError("MESH_ERR_NODE_STOPPED", `node ${this.name} is stopped`);
+    const routed = this.#incoming(call, call.signal, call.timeoutMs);
+    const owner = this.#owner(routed);
+    if ((owner !== this.name || this.#leaving) && call.hops < MAX_FORWARDS) {
+      this.#forwarded++;
+      const result = await this.#callRemote(owner, routed, call.chain, call.hops + 1, call.timeoutMs);
+      return [result.pid.node, result.response];
     }
+    const response = await this.#callLocal(routed, call.chain, call.hops, call.timeoutMs);
+    return [this.name, response];
+  }
+
+  async #onCast(cast: IncomingCast): Promise<void> {
+    if (this.#state === "stopped") return;
+    await this.#castRouted(this.#incoming(cast, undefined, undefined), cast.chain, cast.hops + 1);
+  }
+
+  #incoming(message: IncomingCast, signal: AbortSignal | undefined, timeoutMs: number | undefined): Routed {
+    return {
+      module: message.module,
+      id: message.id,
+      capability: message.capability,
+      shard: shardFor(this.#hasher, message.id, this.#config.shardCount),
+      payload: message.payload,
+      initArg: message.initArg,
+      timeoutMs,
+      signal,
+    };
+  }
+
+  async #onControl(call: IncomingCall): Promise<unknown> {
+    if (call.module === HANDOFF) {
+      const handoff = handoffPayload(call.payload);
+      if (handoff === undefined) throw invalidArgument("handoff", "[module, state, from]", call.payload);
+      await this.#runtime.restore(handoff.module, call.id, handoff.state);
+      this.#placements.record(handoff.module, call.id, call.capability);
+      this.#handoffsReceived++;
+      return [this.name, null];
+    }
+    if (call.module === HANDOFF_DONE) {
+      const done = handoffDonePayload(call.payload);
+      if (done === undefined) throw invalidArgument("handoff-done", "[shards, from]", call.payload);
+      this.#pending.done(call.capability, done.shards, done.from);
+      return [this.name, null];
+    }
+    throw new MeshError("MESH_ERR_UNKNOWN_MODULE", `unknown control message ${call.module}`);
   }
 
   /** Runs `work` and rejects with MESH_ERR_TIMEOUT when the call's deadline passes first. */
-  #withDeadline<T>(request: Request | ActorRequest, work: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
-    const timeoutMs = request.timeoutMs ?? this.#config.callTimeoutMs;
+  #withDeadline<T>(routed: Routed, timeoutMs: number, work: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const deadline = this.#deadlines.add(timeoutMs, () =>
         reject(
-          new MeshError(
-            "MESH_ERR_TIMEOUT",
-            `no reply from ${describeModule(request.module)}/${request.id} within ${timeoutMs} ms`,
-            {
-              details: { timeoutMs },
-            },
-          ),
+          new MeshError("MESH_ERR_TIMEOUT", `no reply from ${routed.module}/${routed.id} within ${timeoutMs} ms`, {
+            details: { timeoutMs },
+          }),
         ),
       );
-      work(request.signal).then(
+      work().then(
         (value) => {
           deadline.cancel();
           resolve(value);
@@ -275,20 +703,28 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   }
 
   #counted(error: unknown): unknown {
-    const code = error instanceof MeshError ? error.code : "UNKNOWN";
+    const code: ErrorCode | "UNKNOWN" = error instanceof MeshError ? error.code : "UNKNOWN";
     this.#failures[code] = (this.#failures[code] ?? 0) + 1;
     return error;
   }
 }
 
-const EMPTY_CHAIN: readonly string[] = Object.freeze([]);
-
-function describeModule(module: string | ActorClass): string {
-  return typeof module === "string" ? module : module.name || "<anonymous class>";
-}
-
-/** Starts a node in this process. See {@link NodeInit} for the options. */
+/** Starts a node in this process and, when network options are given, joins the cluster. See {@link NodeInit}. */
 export async function createNode(init: NodeInit = {}): Promise<MeshNode> {
   const config = resolveNodeConfig(init);
-  return new MeshNode(config, await createHasher());
+  const node = new MeshNode(config, await createHasher());
+  if (config.network !== undefined) {
+    const link = await ClusterLink.start({
+      name: config.name,
+      capabilities: config.capabilities,
+      weight: config.weight,
+      network: config.network,
+      clock: config.clock,
+      logger: config.logger,
+      handler: node.handler,
+      callTimeoutMs: config.callTimeoutMs,
+    });
+    node.attach(link);
+  }
+  return node;
 }

@@ -3,15 +3,20 @@ import { hostname } from "node:os";
 import type { ActorClass } from "@mesh/actors";
 import { type Clock, invalidArgument, type Logger, noopLogger, systemClock } from "@mesh/interface";
 import { boundedRendezvous, DEFAULT_SHARD_COUNT, type PlacementStrategy } from "@mesh/ring";
+import { checkUserModule } from "./control.js";
+import { type NetworkConfig, type NetworkInit, resolveNetworkConfig } from "./network-init.js";
 
 /** Default per-call deadline; a call that has no reply by then rejects with MESH_ERR_TIMEOUT. */
 export const DEFAULT_CALL_TIMEOUT_MS = 5_000;
 
+/** How long a node that took over shards from a live node holds their calls waiting for the actors' state. */
+export const DEFAULT_HANDOFF_TIMEOUT_MS = 2_000;
+
 /** How long `stop()` waits for running handlers to finish before it gives up on them. */
 export const DEFAULT_STOP_TIMEOUT_MS = 10_000;
 
-/** Options of {@link createNode}. All are optional. */
-export interface NodeInit {
+/** Options of {@link createNode}. All are optional; without network options the node runs standalone. */
+export interface NodeInit extends NetworkInit {
   /**
    * The node's name, unique in the cluster; `pid.node` and `ownerNode` report it.
    * @default `<hostname>-<pid>-<4 random bytes in hex>`
@@ -38,6 +43,12 @@ export interface NodeInit {
    * it stops anyway, in milliseconds. @default 10000
    */
   readonly stopTimeoutMs?: number;
+  /**
+   * When this node takes over shards from a node that is still alive, calls for
+   * them wait up to this long for the previous owner to hand the actors' state
+   * over, in milliseconds. @default 2000
+   */
+  readonly handoffTimeoutMs?: number;
   /** Time source; tests pass a fake clock. @default the system clock */
   readonly clock?: Clock;
   /** Structured logs. @default a logger that drops everything */
@@ -55,8 +66,11 @@ export interface NodeConfig {
   readonly mailboxCapacity: number | undefined;
   readonly idleTimeoutMs: number | undefined;
   readonly stopTimeoutMs: number;
+  readonly handoffTimeoutMs: number;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Undefined for a standalone node. */
+  readonly network: NetworkConfig | undefined;
 }
 
 function defaultName(): string {
@@ -88,6 +102,7 @@ export function resolveNodeConfig(init: NodeInit = {}): NodeConfig {
   if (typeof actors !== "object" || actors === null) throw invalidArgument("actors", "an object of classes", actors);
   for (const [module, actorClass] of Object.entries(actors)) {
     if (typeof actorClass !== "function") throw invalidArgument(`actors.${module}`, "a class", actorClass);
+    checkUserModule("actors", module);
   }
   const placement = init.placement ?? boundedRendezvous;
   if (typeof placement?.buildTable !== "function") {
@@ -108,8 +123,10 @@ export function resolveNodeConfig(init: NodeInit = {}): NodeConfig {
     mailboxCapacity:
       init.mailboxCapacity === undefined ? undefined : positiveNumber("mailboxCapacity", init.mailboxCapacity, true),
     idleTimeoutMs: idle,
+    handoffTimeoutMs: positiveNumber("handoffTimeoutMs", init.handoffTimeoutMs ?? DEFAULT_HANDOFF_TIMEOUT_MS),
     stopTimeoutMs: positiveNumber("stopTimeoutMs", init.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS),
     clock: init.clock ?? systemClock,
     logger: init.logger ?? noopLogger,
+    network: resolveNetworkConfig(init),
   });
 }

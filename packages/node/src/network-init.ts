@@ -1,0 +1,135 @@
+import type { Discovery, GossipInit, Secret } from "@mesh/gossip";
+import { invalidArgument } from "@mesh/interface";
+
+/**
+ * The network side of {@link NodeInit}. A node given none of these options runs
+ * standalone: no sockets, a cluster of one. Given any of them, it binds a gossip
+ * endpoint (UDP + TCP on one port) and a call endpoint (TCP), and finds other
+ * nodes by the discovery strategies the options select.
+ *
+ * The multicast options carry libcluster's Gossip strategy names and defaults.
+ */
+export interface NetworkInit {
+  /** Multicast discovery port (libcluster `port`). @default 45892 */
+  readonly port?: number;
+  /** Address the multicast socket binds to (libcluster `if_addr`). @default "0.0.0.0" */
+  readonly ifAddr?: string;
+  /** Interface multicast is sent and joined on (libcluster `multicast_if`). @default ifAddr when not a wildcard */
+  readonly multicastInterface?: string;
+  /** Multicast group (libcluster `multicast_addr`). @default "230.1.1.251" */
+  readonly multicastAddr?: string;
+  /** Multicast TTL (libcluster `multicast_ttl`). @default 1 */
+  readonly multicastTtl?: number;
+  /** Shared secret: announcements, gossip and calls are sealed with AES-256-GCM keys derived from it. */
+  readonly secret?: Secret;
+  /** Announce by broadcast instead of multicast (libcluster `broadcast_only`). @default false */
+  readonly broadcastOnly?: boolean;
+  /**
+   * Multicast discovery on or off. @default on, unless `seeds` or `discovery` is given
+   * and none of the multicast options is.
+   */
+  readonly multicast?: boolean;
+  /** Gossip endpoints ("host:port") of other nodes to join (libcluster Epmd). @default [] */
+  readonly seeds?: readonly string[];
+  /** Custom discovery strategies, run beside the built-in ones. @default [] */
+  readonly discovery?: readonly Discovery[];
+  /** Address the gossip and call endpoints bind to. @default "0.0.0.0" */
+  readonly host?: string;
+  /** Address other nodes use to reach this one. @default host, or the first non-internal IPv4 when host is a wildcard */
+  readonly advertiseHost?: string;
+  /** Gossip port (UDP and TCP); 0 picks a free one, announced by discovery. @default 0 */
+  readonly gossipPort?: number;
+  /** Call port (TCP); 0 picks a free one, announced in gossip metadata. @default 0 */
+  readonly callPort?: number;
+  /** SWIM settings: a preset ("lan", "wan", "local") and overrides such as probeIntervalMs. @default the "lan" preset */
+  readonly gossip?: Omit<GossipInit, "name" | "capabilities" | "tags">;
+}
+
+const NETWORK_KEYS = [
+  "port",
+  "ifAddr",
+  "multicastInterface",
+  "multicastAddr",
+  "multicastTtl",
+  "secret",
+  "broadcastOnly",
+  "multicast",
+  "seeds",
+  "discovery",
+  "host",
+  "advertiseHost",
+  "gossipPort",
+  "callPort",
+  "gossip",
+] as const satisfies readonly (keyof NetworkInit)[];
+
+const MULTICAST_KEYS = [
+  "port",
+  "ifAddr",
+  "multicastInterface",
+  "multicastAddr",
+  "multicastTtl",
+  "broadcastOnly",
+] as const;
+
+export interface NetworkConfig {
+  readonly multicast: boolean;
+  readonly multicastInit: {
+    readonly port?: number;
+    readonly ifAddr?: string;
+    readonly multicastInterface?: string;
+    readonly multicastAddr?: string;
+    readonly multicastTtl?: number;
+    readonly broadcastOnly?: boolean;
+  };
+  readonly secret: Secret | undefined;
+  readonly seeds: readonly string[];
+  readonly discovery: readonly Discovery[];
+  readonly host: string;
+  readonly advertiseHost: string | undefined;
+  readonly gossipPort: number;
+  readonly callPort: number;
+  readonly gossip: Omit<GossipInit, "name" | "capabilities" | "tags">;
+}
+
+function port(property: string, value: unknown): number {
+  if (!(Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 65_535)) {
+    throw invalidArgument(property, "an integer port in 0..65535", value);
+  }
+  return value as number;
+}
+
+/** Undefined when the node is standalone; the networked configuration otherwise. */
+export function resolveNetworkConfig(init: NetworkInit): NetworkConfig | undefined {
+  if (!NETWORK_KEYS.some((key) => init[key] !== undefined)) return undefined;
+  const seeds = init.seeds ?? [];
+  if (!Array.isArray(seeds) || seeds.some((s) => typeof s !== "string" || s === "")) {
+    throw invalidArgument("seeds", 'an array of "host:port" strings', seeds);
+  }
+  const discovery = init.discovery ?? [];
+  if (!Array.isArray(discovery) || discovery.some((d) => typeof d?.start !== "function")) {
+    throw invalidArgument("discovery", "an array of Discovery strategies", discovery);
+  }
+  const multicastAsked = MULTICAST_KEYS.some((key) => init[key] !== undefined);
+  const multicast = init.multicast ?? (multicastAsked || (seeds.length === 0 && discovery.length === 0));
+  if (typeof multicast !== "boolean") throw invalidArgument("multicast", "a boolean", multicast);
+  const host = init.host ?? "0.0.0.0";
+  if (typeof host !== "string" || host === "") throw invalidArgument("host", "an IP address", host);
+  const gossip = init.gossip ?? {};
+  if (typeof gossip !== "object" || gossip === null) throw invalidArgument("gossip", "an object", gossip);
+  const multicastInit = Object.fromEntries(
+    MULTICAST_KEYS.filter((key) => init[key] !== undefined).map((key) => [key, init[key]]),
+  );
+  return Object.freeze({
+    multicast,
+    multicastInit: Object.freeze(multicastInit),
+    secret: init.secret,
+    seeds: Object.freeze([...seeds]),
+    discovery: Object.freeze([...discovery]),
+    host,
+    advertiseHost: init.advertiseHost,
+    gossipPort: port("gossipPort", init.gossipPort ?? 0),
+    callPort: port("callPort", init.callPort ?? 0),
+    gossip: Object.freeze({ ...gossip }),
+  });
+}
