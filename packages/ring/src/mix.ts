@@ -51,7 +51,8 @@ export function draw(key: number, shardTerm: number): number {
 }
 
 /** 2^-32: a draw d stands for u = (d + 0.5) * 2^-32, strictly inside (0, 1). */
-const UNIT = 2 ** -32;
+// Written as a division: `**` is "implementation-approximated" in the spec; / is exact here.
+const UNIT = 1 / 4294967296;
 
 /** Table resolution: ln(m) for m in [1, 2] is tabulated at 2^10 + 1 points. */
 const LN_TABLE_BITS = 10;
@@ -78,9 +79,10 @@ function lnSeries(m: number): number {
 const LN_TABLE = new Float64Array(LN_TABLE_SIZE + 1);
 for (let i = 0; i <= LN_TABLE_SIZE; i++) LN_TABLE[i] = lnSeries(1 + i / LN_TABLE_SIZE);
 
-// 2^-e for the exponents e = -1 .. 31 of a draw (index e + 1).
+// 2^-e for the exponents e = -1 .. 31 of a draw (index e + 1), by exact halving.
 const INV_POW2 = new Float64Array(33);
-for (let e = -1; e <= 31; e++) INV_POW2[e + 1] = 2 ** -e;
+INV_POW2[0] = 2;
+for (let i = 1; i < 33; i++) INV_POW2[i] = (INV_POW2[i - 1] as number) / 2;
 
 /**
  * ln(u) for the draw's u = (draw + 0.5) / 2^32, in (-22.9, 0). Computed as
