@@ -106,10 +106,10 @@ test("an indirect ping is relayed: ping to the target, its ack forwarded, else a
   const [relayed] = transport.take();
   assert.deepEqual(relayed?.to, B);
   assert.deepEqual(relayed?.messages[0], { type: MessageType.ack, seq: 9 });
-  // No ack this time: a nack after probeTimeoutMs (500 ms in the LAN preset).
+  // No ack this time: a nack at 80% of what is left of the requester's period (400 ms in the LAN preset).
   transport.deliver(B, { type: MessageType.indirectPing, seq: 10, target: "c", targetAddress: C, wantNack: true });
   transport.take();
-  clock.advance(499);
+  clock.advance(399);
   assert.equal(transport.take().length, 0);
   clock.advance(1);
   const [nack] = transport.take();

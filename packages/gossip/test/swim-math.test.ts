@@ -8,6 +8,7 @@ import {
   retransmitLimit,
   suspicionTimeoutMs,
 } from "../src/swim/math.js";
+import { relayNackDelayMs } from "../src/swim/prober.js";
 
 test("suspicionTimeoutMs = mult * max(1, log10(n)) * interval", () => {
   const cases: [mult: number, n: number, interval: number, expected: number][] = [
@@ -109,4 +110,14 @@ test("awareness: score clamped to [0, max - 1], timeouts scaled by score + 1", (
     [500, 7, 4000],
   ];
   for (const [timeout, score, expected] of scales) assert.equal(scaleByHealth(timeout, score), expected);
+});
+
+test("relay nack delay lands before the requester's deadline", () => {
+  const cases: [interval: number, timeout: number, expected: number][] = [
+    [1000, 500, 400], // LAN: the nack arrives ~900 ms into a 1000 ms period
+    [5000, 3000, 1600], // WAN
+    [1000, 200, 200], // local: a full probe timeout fits
+    [1000, 1000, 1], // degenerate: no time left, nack at once
+  ];
+  for (const [interval, timeout, expected] of cases) assert.equal(relayNackDelayMs(interval, timeout), expected);
 });

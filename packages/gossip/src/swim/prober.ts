@@ -33,6 +33,19 @@ interface AckWaiter {
 const ignore = (): void => {};
 
 /**
+ * When an indirect prober sends its nack. The requester sent the indirect ping
+ * probeTimeout into its period and decides at the period's end, so a nack sent
+ * after a full probeTimeout (memberlist) arrives after the decision whenever
+ * interval <= 2 * timeout (the LAN preset: 500 + 500 >= 1000 ms), and every probe
+ * of a member that is really dead would count against the prober's own health.
+ * The nack goes at 80% of the time left in the requester's period instead, capped
+ * at probeTimeout.
+ */
+export function relayNackDelayMs(probeIntervalMs: number, probeTimeoutMs: number): number {
+  return Math.max(1, Math.min(probeTimeoutMs, Math.floor((probeIntervalMs - probeTimeoutMs) * 0.8)));
+}
+
+/**
  * SWIM failure detection with Lifeguard (memberlist probeNode): one member per
  * protocol period, in shuffled round-robin order; a ping, then after the probe
  * timeout k indirect pings (and a stream ping), then at the end of the period a
@@ -96,22 +109,26 @@ export class Prober {
     h.send(m.targetAddress, [
       encodePacketMessage({ type: MessageType.ping, seq, target: m.target, source: h.membership.local.name }),
     ]);
-    let done = false;
-    const timer = h.clock.setTimeout(() => {
-      if (done) return;
-      done = true;
-      this.#acks.delete(seq);
-      if (m.wantNack && h.isRunning()) {
-        h.stats.nacksSent++;
-        h.send(from, [encodePacketMessage({ type: MessageType.nack, seq: m.seq })]);
-      }
-    }, h.config.probeTimeoutMs);
+    let acked = false;
+    const nackTimer = m.wantNack
+      ? h.clock.setTimeout(
+          () => {
+            if (acked || !h.isRunning()) return;
+            h.stats.nacksSent++;
+            h.send(from, [encodePacketMessage({ type: MessageType.nack, seq: m.seq })]);
+          },
+          relayNackDelayMs(h.config.probeIntervalMs, h.config.probeTimeoutMs),
+        )
+      : undefined;
+    // A late ack is still relayed until the probe timeout: it can beat the requester's deadline.
+    const expiry = h.clock.setTimeout(() => this.#acks.delete(seq), h.config.probeTimeoutMs);
     this.#acks.set(seq, {
       onAck: () => {
-        if (done) return;
-        done = true;
+        if (acked) return;
+        acked = true;
         this.#acks.delete(seq);
-        h.clock.clearTimeout(timer);
+        h.clock.clearTimeout(expiry);
+        if (nackTimer !== undefined) h.clock.clearTimeout(nackTimer);
         h.send(from, [encodePacketMessage({ type: MessageType.ack, seq: m.seq })]);
       },
       onNack: ignore,
