@@ -90,7 +90,7 @@ export function parseNodes(spec: string): NodePlan[] {
     for (const c of capabilities) {
       if (!NAME.test(c)) throw new UsageError(`--nodes: bad capability ${JSON.stringify(c)} of ${name}`);
     }
-    nodes.push({ name, capabilities: capabilities.sort() });
+    nodes.push({ name, capabilities });
   }
   if (nodes.length === 0) throw new UsageError("--nodes: no node given");
   return nodes;

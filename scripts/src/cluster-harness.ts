@@ -76,7 +76,10 @@ export function viewGap(self: string, view: ViewResult, expected: readonly NodeP
     if (member?.state !== "alive") gaps.push(`${plan.name} ${member?.state ?? "unknown"}`);
   }
   for (const capability of Object.keys(view.nodesFor)) {
-    const want = expected.filter((p) => p.capabilities.includes(capability)).map((p) => p.name);
+    const want = expected
+      .filter((p) => p.capabilities.includes(capability))
+      .map((p) => p.name)
+      .sort();
     const got = view.nodesFor[capability] ?? [];
     if (want.join() !== [...got].sort().join()) gaps.push(`${capability} -> [${got.join(", ")}]`);
   }

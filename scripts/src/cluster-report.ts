@@ -26,9 +26,9 @@ export interface Verdict {
   readonly line: string;
 }
 
-/** The capabilities of the cluster, sorted, without duplicates. */
+/** The capabilities of the cluster in order of first mention (game, chat, payment for the seed). */
 export function clusterCapabilities(nodes: readonly NodePlan[]): string[] {
-  return [...new Set(nodes.flatMap((n) => n.capabilities))].sort();
+  return [...new Set(nodes.flatMap((n) => n.capabilities))];
 }
 
 /** Counts, per capability, the actors of `moduleOf(capability)` on every node. */

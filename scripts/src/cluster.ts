@@ -47,10 +47,43 @@ async function shutdown(signal: NodeJS.Signals, keepRunning: boolean): Promise<n
   }
   shuttingDown = true;
   log(`\n${signal}: stopping ${procs.filter((p) => p.running).length} node processes…`);
-  await stopAll(procs, SHUTDOWN_STOP_TIMEOUT_MS);
-  for (const p of procs) log(`  ${p.name} (pid ${p.pid}) stopped`);
+  await stopAndReport();
   // Ctrl-C is how --keep-running ends: then the exit status is the last verdict.
   process.exit(keepRunning && lastOk ? 0 : signal === "SIGINT" ? 130 : 143);
+}
+
+/** Stops every child (graceful, then SIGKILL after a timeout) and says how each one ended. */
+async function stopAndReport(): Promise<void> {
+  await Promise.all(
+    procs.map(async (p) => {
+      const wasRunning = p.running;
+      const { graceful } = await p.stop(SHUTDOWN_STOP_TIMEOUT_MS);
+      const { code, signal } = await p.exited;
+      const how = !wasRunning
+        ? `had already exited (${signal ?? `code ${code}`})`
+        : graceful
+          ? "stopped gracefully"
+          : `killed (${signal ?? `code ${code}`}) after ${SHUTDOWN_STOP_TIMEOUT_MS} ms`;
+      log(`  ${p.name} (pid ${p.pid}) ${how}`);
+    }),
+  );
+}
+
+/** Lines naming every node whose own stats().actorsByCapability differs from the actors it reported. */
+async function statsMismatches(rows: ReturnType<typeof countPlacement>): Promise<string[]> {
+  const mismatches: string[] = [];
+  for (const p of procs.filter((q) => q.running)) {
+    const stats = await p.request({ op: "stats" }).catch(() => undefined);
+    const byCapability = (stats?.actorsByCapability ?? {}) as Record<string, number>;
+    for (const row of rows) {
+      const counted = row.byNode[p.name];
+      const reported = byCapability[row.capability] ?? 0;
+      if (counted !== undefined && counted !== reported) {
+        mismatches.push(`${p.name} ${row.capability}: stats ${reported}, actors ${counted}`);
+      }
+    }
+  }
+  return mismatches;
 }
 
 /** One round: call every capability from every node, then report where the actors live. */
@@ -80,6 +113,12 @@ async function round(options: ClusterOptions): Promise<boolean> {
   log();
   const verdicts = rows.map((row) => judge(row, options.nodes, options.ids));
   for (const v of verdicts) log(v.line);
+  const mismatches = await statsMismatches(rows);
+  log(
+    mismatches.length === 0
+      ? "stats      OK    every node's stats().actorsByCapability matches the table"
+      : `stats      WRONG ${mismatches.join("; ")}`,
+  );
   const routing = await checkRouting(callers, capabilities, options.ids, outcomes);
   const routingOk = routing.disagreements.length === 0 && routing.wrongReplies.length === 0;
   log(
@@ -88,7 +127,7 @@ async function round(options: ClusterOptions): Promise<boolean> {
       : `routing    WRONG ${routing.disagreements.length} owner disagreements, ${routing.wrongReplies.length} replies ` +
           `from a non-owner: ${[...routing.disagreements, ...routing.wrongReplies].slice(0, 5).join("; ")}`,
   );
-  return failed === 0 && routingOk && verdicts.every((v) => v.ok);
+  return failed === 0 && routingOk && mismatches.length === 0 && verdicts.every((v) => v.ok);
 }
 
 async function main(): Promise<void> {
@@ -149,7 +188,8 @@ async function main(): Promise<void> {
     });
   }
   shuttingDown = true;
-  await stopAll(procs, SHUTDOWN_STOP_TIMEOUT_MS);
+  log("\nstopping the node processes…");
+  await stopAndReport();
   log(lastOk ? "\nplacement OK" : "\nplacement WRONG (see above)");
   process.exit(lastOk ? 0 : 1);
 }
