@@ -33,7 +33,7 @@ export const LAN_PRESET: ProtocolSettings = Object.freeze({
   retransmitMult: 4, // each update is piggybacked 4 * ceil(log10(n + 1)) times: reaches all with high probability
   gossipIntervalMs: 200, // updates spread in fractions of a probe interval, not whole intervals
   gossipNodes: 3, // fan-out per gossip round: epidemic growth of ~4x per round
-  gossipToTheDeadMs: 30_000, // keep gossiping to a member just declared dead so it can hear it and refute
+  gossipToTheDeadMs: 30_000, // keep telling a member just declared dead, so if it lives it can refute
   pushPullIntervalMs: 30_000, // full-state anti-entropy is costly; it only repairs what gossip missed
   reconnectIntervalMs: 30_000, // Serf's reconnect: try a dead member again, so healed partitions merge
   streamTimeoutMs: 10_000, // a push-pull of a large cluster over TCP can take a while

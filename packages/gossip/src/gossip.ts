@@ -458,17 +458,34 @@ export class Gossip extends EventEmitter<GossipEvents> {
     return Math.floor(pushPullIntervalMs(c.pushPullIntervalMs, this.#liveCount()) * (0.5 + this.#random.next()));
   }
 
-  /** Sends queued broadcasts to gossipNodes random members (and recently dead ones, so they can refute). */
+  /**
+   * Sends queued broadcasts to gossipNodes random live members. A member declared
+   * dead in the last gossipToTheDeadMs also gets, one per round, the news of its own
+   * death, so that if it is alive after all it can refute. memberlist instead counts
+   * dead members among the fan-out targets, which spends the small retransmit budget
+   * (4 sends per update at n = 5) on members that are mostly really gone.
+   */
   #gossipRound(): void {
-    if (this.#broadcasts.size === 0) return;
     const now = this.#clock.now();
     const members = this.#members();
     const targets: MemberRecord[] = [];
+    const recentlyDead: MemberRecord[] = [];
     for (const r of members.records()) {
       if (r === members.local) continue;
-      if (isLive(r.state) || (r.state === "dead" && now - r.stateChangedAt < this.config.gossipToTheDeadMs))
-        targets.push(r);
+      if (isLive(r.state)) targets.push(r);
+      else if (r.state === "dead" && now - r.stateChangedAt < this.config.gossipToTheDeadMs) recentlyDead.push(r);
     }
+    const dead = recentlyDead[Math.floor(this.#random.next() * recentlyDead.length)];
+    if (dead !== undefined) {
+      const news: DeadMessage = {
+        type: MessageType.dead,
+        name: dead.name,
+        incarnation: dead.incarnation,
+        from: this.config.name,
+      };
+      this.#sendPacket(dead.address, encodePacketMessage(news));
+    }
+    if (this.#broadcasts.size === 0) return;
     this.#pickRandom(targets, this.config.gossipNodes);
     const room = this.#transport.maxPacketSize - compoundOverhead(WIRE_LIMITS.maxCompoundMessages);
     for (let i = 0; i < Math.min(targets.length, this.config.gossipNodes); i++) {
@@ -616,6 +633,13 @@ export class Gossip extends EventEmitter<GossipEvents> {
             minMs,
             maxMs: dogpile ? minMs * this.config.suspicionMaxTimeoutMult : minMs,
             lateAfterMs: this.config.lifeguardAwareness ? this.config.probeTimeoutMs : undefined,
+            // A member whose own health is in doubt (score > 0: its probes fail without
+            // nacks, it had to refute) holds its accusations until it is healthy again;
+            // healthy members still declare real deaths. An isolated member that just
+            // got its network back would otherwise kill the members it could not reach.
+            holdMs: this.config.lifeguardAwareness
+              ? () => (this.#awareness.score > 0 ? this.config.probeIntervalMs : 0)
+              : undefined,
             onTimeout: () => {
               this.#suspicions.delete(name);
               const r = this.#membership?.get(name);

@@ -90,6 +90,28 @@ test("a timer that fires late (event-loop stall) yields one turn to pending inpu
   assert.deepEqual(fired, [3000], "only the suspicion without grace killed before reading the refutation");
 });
 
+test("a member in poor health holds its accusation until it is healthy again", () => {
+  const clock = new FakeClock();
+  let score = 2;
+  const fired: number[] = [];
+  new Suspicion({
+    clock,
+    from: "a",
+    expected: 0,
+    minMs: 1000,
+    maxMs: 1000,
+    onTimeout: () => fired.push(clock.now()),
+    holdMs: () => (score > 0 ? 500 : 0),
+  });
+  clock.advance(1000);
+  assert.deepEqual(fired, []);
+  clock.advance(500);
+  assert.deepEqual(fired, [], "still unhealthy: held again");
+  score = 0;
+  clock.advance(500);
+  assert.deepEqual(fired, [2000]);
+});
+
 test("awareness rises with failures and falls with successes, and is inert when disabled", () => {
   const a = new Awareness(8);
   a.applyDelta(3);

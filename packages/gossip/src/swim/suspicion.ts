@@ -17,6 +17,7 @@ export class Suspicion {
   readonly #confirmedBy: Set<string>;
   readonly #onTimeout: () => void;
   readonly #lateAfterMs: number | undefined;
+  readonly #holdMs: (() => number) | undefined;
   #confirmations = 0;
   #timer: TimerHandle | undefined;
   #dueAt = 0;
@@ -35,6 +36,11 @@ export class Suspicion {
      * I/O) before it kills. Undefined: no such grace (plain SWIM).
      */
     readonly lateAfterMs?: number | undefined;
+    /**
+     * Local health: asked when the timer runs out; a positive answer postpones the
+     * death by that many ms (a member unsure of its own health does not accuse).
+     */
+    readonly holdMs?: (() => number) | undefined;
   }) {
     this.#clock = options.clock;
     this.#startedAt = options.clock.now();
@@ -43,6 +49,7 @@ export class Suspicion {
     this.#expected = options.expected;
     this.#onTimeout = options.onTimeout;
     this.#lateAfterMs = options.lateAfterMs;
+    this.#holdMs = options.holdMs;
     // The member that started the suspicion does not count as a confirmation of it.
     this.#confirmedBy = new Set([options.from]);
     this.#arm(options.expected > 0 ? options.maxMs : options.minMs);
@@ -80,6 +87,11 @@ export class Suspicion {
     if (this.#timer === undefined) return;
     if (this.#lateAfterMs !== undefined && this.#clock.now() - this.#dueAt > this.#lateAfterMs) {
       this.#arm(0);
+      return;
+    }
+    const hold = this.#holdMs?.() ?? 0;
+    if (hold > 0) {
+      this.#arm(hold);
       return;
     }
     this.#timer = undefined;
