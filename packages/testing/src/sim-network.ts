@@ -219,6 +219,7 @@ export class SimTransport {
     payload: Uint8Array,
     options: { readonly timeoutMs: number; readonly signal?: AbortSignal },
   ): Promise<Uint8Array> {
+    if (!this.#started) return Promise.reject(new MeshError("MESH_ERR_NODE_STOPPED", "the transport is stopped"));
     this.#stats.streamsOpened++;
     return this.#network.request(this.#node, to, payload.slice(), options);
   }
@@ -228,7 +229,12 @@ export class SimTransport {
     if (!this.#started || this.#packet === undefined) return;
     this.#stats.packetsReceived++;
     this.#stats.bytesReceived += packet.length;
-    this.#packet(packet, from);
+    try {
+      this.#packet(packet, from);
+    } catch {
+      // As a socket's message handler: a throwing receiver loses that packet only.
+      bump(this.#stats.dropped, "handler-threw");
+    }
   }
 
   /** Called by the network on a stream arrival. */
