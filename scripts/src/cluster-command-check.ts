@@ -67,11 +67,13 @@ export function checkCommand(value: unknown): Check<Command> {
       if (!checked.ok) return checked;
       if (!isPositiveInteger(value.concurrency)) return fail("concurrency must be a positive integer");
       if (value.op === "loadStart" && !isName(value.loadId)) return fail("loadId must be a non-empty string");
-      if (value.backoffMs !== undefined && !(typeof value.backoffMs === "number" && value.backoffMs >= 0)) {
-        return fail("backoffMs must be a number >= 0");
+      for (const key of ["backoffMs", "pauseMs"] as const) {
+        const v = value[key];
+        if (v !== undefined && !(typeof v === "number" && v >= 0)) return fail(`${key} must be a number >= 0`);
       }
       return ok;
     }
+    case "loadPeek":
     case "loadStop":
       return isName(value.loadId) ? ok : fail("loadId must be a non-empty string");
     case "view":

@@ -11,6 +11,7 @@ import type { CallOutcome, LoadReport, LoadSpec, WireRequest } from "./cluster-p
 export type CallRunner = (request: WireRequest) => Promise<CallOutcome>;
 
 const DEFAULT_BACKOFF_MS = 20;
+const DEFAULT_PAUSE_MS = 2;
 const MAX_SAMPLES = 20;
 
 type FailureStats = { count: number; firstAt: number; lastAt: number; maxLatencyMs: number; retryable: boolean };
@@ -43,7 +44,12 @@ export class Load {
     this.#running = false;
     for (const wake of this.#wake) wake();
     await Promise.all(this.#workers);
-    return {
+    return this.report();
+  }
+
+  /** What the load has seen so far (a copy; the load keeps running). */
+  report(): LoadReport {
+    return structuredClone({
       loadId: this.#spec.loadId,
       ok: this.#ok,
       failed: this.#failed,
@@ -55,7 +61,7 @@ export class Load {
       counterViolationCount: this.#violationCount,
       counters: this.#counters,
       maxLatencyMs: this.#maxLatencyMs,
-    };
+    });
   }
 
   async #worker(k: number): Promise<void> {
@@ -66,11 +72,14 @@ export class Load {
       const request = mine[i] as WireRequest;
       const outcome = await this.#run(request);
       this.#record(outcome);
-      if (!outcome.ok) await this.#pause(this.#spec.backoffMs ?? DEFAULT_BACKOFF_MS);
+      await this.#pause(
+        outcome.ok ? (this.#spec.pauseMs ?? DEFAULT_PAUSE_MS) : (this.#spec.backoffMs ?? DEFAULT_BACKOFF_MS),
+      );
     }
   }
 
   #pause(ms: number): Promise<void> {
+    if (!this.#running) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);

@@ -3,7 +3,7 @@
  * test) with `child_process.fork(cluster-node.js, [JSON spec])` and an IPC channel:
  * it creates the node, reports `ready`, forwards membership events with their wall
  * clock time, and answers commands (call, cast, callMany, stats, members, view,
- * owners, actors, loadStart/loadStop, stop) by request id. A malformed command gets
+ * owners, actors, loadStart/loadPeek/loadStop, stop) by request id. A malformed command gets
  * an error reply; it never crashes the process.
  *
  * It exits when told to stop, on SIGTERM (graceful stop first), or when the parent
@@ -141,6 +141,11 @@ class ClusterChild {
         if (this.#loads.has(command.loadId)) throw badCommand(`load ${command.loadId} is already running`);
         this.#loads.set(command.loadId, new Load(command, (r) => this.#call(r)));
         return null;
+      }
+      case "loadPeek": {
+        const load = this.#loads.get(command.loadId);
+        if (load === undefined) throw badCommand(`no load ${command.loadId}`);
+        return load.report();
       }
       case "loadStop": {
         const load = this.#loads.get(command.loadId);

@@ -209,6 +209,10 @@ export class ClusterProcess extends EventEmitter<ClusterProcessEvents> {
     return this.request({ op: "loadStart", ...spec });
   }
 
+  loadPeek(loadId: string): Promise<LoadReport> {
+    return this.request({ op: "loadPeek", loadId });
+  }
+
   loadStop(loadId: string): Promise<LoadReport> {
     return this.request({ op: "loadStop", loadId });
   }

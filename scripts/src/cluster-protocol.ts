@@ -69,6 +69,13 @@ export interface LoadSpec {
   /** Pause of a worker after a failed call, so a dead owner is not hammered. @default 20 */
   readonly backoffMs?: number;
   /**
+   * Pause of a worker between two calls, in ms. It paces the load (at most
+   * concurrency / pauseMs calls per ms) and lets the child's event loop turn: a call
+   * to a local actor settles in microtasks, so a loop without a pause would starve
+   * IPC and gossip. @default 2
+   */
+  readonly pauseMs?: number;
+  /**
    * Each reply is a counter's new value: after an id's first reply n, the next
    * must be n + 1, n + 2, … with no gap or reset (state kept across moves).
    */
@@ -109,6 +116,7 @@ export type Command =
   | { readonly op: "owners"; readonly capability: string; readonly ids: readonly string[] }
   | { readonly op: "actors" }
   | ({ readonly op: "loadStart" } & LoadSpec)
+  | { readonly op: "loadPeek"; readonly loadId: string }
   | { readonly op: "loadStop"; readonly loadId: string }
   | { readonly op: "stop" };
 
@@ -147,6 +155,7 @@ export interface Results {
   owners: OwnersResult;
   actors: ActorsResult;
   loadStart: null;
+  loadPeek: LoadReport;
   loadStop: LoadReport;
   stop: null;
 }
