@@ -17,8 +17,8 @@ function feed(stream: Buffer, cuts: number[], maxFrameBytes = 1024): { bodies: n
   let start = 0;
   for (const cut of [...cuts, stream.length]) {
     results.push(
-      decoder.push(stream.subarray(start, cut), (body) => {
-        bodies.push([...body]);
+      decoder.push(stream.subarray(start, cut), (buffer, from, to) => {
+        bodies.push([...buffer.subarray(from, to)]);
         return true;
       }),
     );
@@ -128,8 +128,8 @@ describe("FrameDecoder", () => {
     const bodies: Buffer[] = [];
     const stream = Buffer.concat([frame([1, 1, 1]), frame([2, 2, 2]), frame([3, 3, 3])]);
     for (let i = 0; i < stream.length; i += 5) {
-      decoder.push(Buffer.from(stream.subarray(i, i + 5)), (body) => {
-        bodies.push(body);
+      decoder.push(Buffer.from(stream.subarray(i, i + 5)), (buffer, from, to) => {
+        bodies.push(buffer.subarray(from, to));
         return true;
       });
     }

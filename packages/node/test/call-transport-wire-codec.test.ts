@@ -37,6 +37,27 @@ describe("WireCodec", () => {
     });
   }
 
+  it("decodes a body in place from a range of a larger buffer", () => {
+    const frames = Buffer.concat([codec.encode(["a"], "t"), codec.encode(["b", 2], "t")]);
+    const second = 4 + frames.readUInt32BE(0);
+    assert.deepEqual(codec.decode(frames, 4, second), ["a"]);
+    assert.deepEqual(codec.decode(frames, second + 4, frames.length), ["b", 2]);
+    assert.equal(codec.decode(frames, 4, 4), UNDECODABLE, "an empty range");
+    assert.equal(codec.decode(frames, 4, second - 1), UNDECODABLE, "a truncated range");
+  });
+
+  it("gives binary values of small and large bodies their own memory", () => {
+    const big = new WireCodec(1 << 20, undefined);
+    for (const size of [8, 4000]) {
+      const first = big.decode(body(big.encode([Buffer.alloc(size, 1)], "t"))) as Uint8Array[];
+      big.decode(body(big.encode([Buffer.alloc(size, 2)], "t")));
+      assert.ok(
+        (first[0] as Uint8Array).every((b) => b === 1),
+        `a ${size}-byte value survives the next decode`,
+      );
+    }
+  });
+
   it("refuses a body that is not msgpack, or has trailing bytes", () => {
     assert.equal(codec.decode(Buffer.from([0xdd, 0xff, 0xff, 0xff, 0xff])), UNDECODABLE);
     const good = body(codec.encode([1], "test"));

@@ -34,6 +34,8 @@ export class CallServer {
   #server: Server | undefined;
   #starting: Promise<void> | undefined;
   #port: number | undefined;
+  /** Formatted once: callers may read it per call. */
+  #address: string | undefined;
   #accepted = 0;
 
   constructor(handler: CallHandler, init: CallServerInit = {}, components: CallTransportComponents = {}) {
@@ -57,7 +59,7 @@ export class CallServer {
 
   /** "host:port" to give callers, once started. */
   get address(): string | undefined {
-    return this.#port === undefined ? undefined : formatPeerAddress(this.config.host, this.#port);
+    return this.#address;
   }
 
   /** The bound port (the real one when `port` was 0), once started. */
@@ -80,6 +82,7 @@ export class CallServer {
     const server = this.#server;
     this.#server = undefined;
     this.#port = undefined;
+    this.#address = undefined;
     for (const connection of [...this.#connections]) connection.close();
     if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -131,6 +134,7 @@ export class CallServer {
         const bound = server.address();
         this.#server = server;
         this.#port = typeof bound === "object" && bound !== null ? bound.port : port;
+        this.#address = formatPeerAddress(host, this.#port);
         logger.info("call server listening", { address: this.address });
         resolve();
       });

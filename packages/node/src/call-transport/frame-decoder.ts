@@ -1,11 +1,14 @@
 /**
  * Splits a TCP byte stream into frames: a 4-byte big-endian body length, then
- * the body. Bodies are handed out as views of the incoming chunk when a frame
- * sits inside one chunk (the common case: no copy), or of a buffer allocated
- * once at the frame's full size when it spans chunks. A buffer is never reused
- * after its frame is handed out, so decoded values may keep views into it.
+ * the body. A body is handed out as a range [start, end) of the incoming chunk
+ * when the frame sits inside one chunk (the common case: no copy, and no view
+ * object per frame), or of a buffer allocated once at the frame's full size
+ * when it spans chunks. A buffer is never reused after a frame in it is handed
+ * out, so decoded values may keep views into it.
  */
 export const FRAME_HEADER_BYTES = 4;
+
+export type FrameSink = (buffer: Buffer, start: number, end: number) => boolean;
 
 /** What `push` saw: all good, or a length prefix over the limit (the stream cannot be resynchronised). */
 export type PushResult = "ok" | "oversize" | "stopped";
@@ -28,10 +31,11 @@ export class FrameDecoder {
   }
 
   /**
-   * Feeds one chunk. `onFrame` receives each complete body in order; it returns
-   * `false` to stop (the caller closed the connection), and the rest is ignored.
+   * Feeds one chunk. `onFrame` receives each complete body, as `buffer[start..end)`,
+   * in order; it returns `false` to stop (the caller closed the connection), and
+   * the rest is ignored.
    */
-  push(chunk: Buffer, onFrame: (body: Buffer) => boolean): PushResult {
+  push(chunk: Buffer, onFrame: FrameSink): PushResult {
     let offset = 0;
     const end = chunk.length;
 
@@ -55,7 +59,7 @@ export class FrameDecoder {
       if (this.#partialFill < partial.length) return "ok";
       this.#partial = undefined;
       this.#headerFill = 0;
-      if (!onFrame(partial)) return "stopped";
+      if (!onFrame(partial, 0, partial.length)) return "stopped";
     }
 
     while (end - offset >= FRAME_HEADER_BYTES) {
@@ -71,7 +75,7 @@ export class FrameDecoder {
         return "ok";
       }
       offset = bodyStart + length;
-      if (!onFrame(chunk.subarray(bodyStart, offset))) return "stopped";
+      if (!onFrame(chunk, bodyStart, offset)) return "stopped";
     }
     while (offset < end) this.#header[this.#headerFill++] = chunk[offset++] as number;
     return "ok";

@@ -116,6 +116,48 @@ export function cancelToWire(rid: number): unknown[] {
   return [MessageType.Cancel, rid];
 }
 
+/** A call request as it arrives: the wire array itself, once `isWireCall` passed. */
+export type WireCall = [
+  type: typeof MessageType.Call,
+  rid: number,
+  module: string,
+  id: string,
+  capability: string,
+  payload: unknown,
+  initArg: unknown,
+  timeoutMs: number,
+  chain: string[],
+  hops: number,
+];
+
+/** A success reply as it arrives, once `isWireReply` passed. */
+export type WireReply = [type: typeof MessageType.Reply, rid: number, value: unknown];
+
+/**
+ * Validates a call request in place. The server's hot path reads the fields
+ * straight from the array (no intermediate message object per call).
+ */
+export function isWireCall(raw: unknown): raw is WireCall {
+  if (!Array.isArray(raw) || raw.length !== 10 || raw[0] !== MessageType.Call) return false;
+  // Index reads, not destructuring: this runs once per call and array destructuring goes through the iterator.
+  const timeoutMs: unknown = raw[7];
+  return (
+    isRid(raw[1]) &&
+    typeof raw[2] === "string" &&
+    typeof raw[3] === "string" &&
+    typeof raw[4] === "string" &&
+    typeof timeoutMs === "number" &&
+    Number.isFinite(timeoutMs) &&
+    isChain(raw[8]) &&
+    isHops(raw[9])
+  );
+}
+
+/** Validates a success reply in place (the client's hot path). */
+export function isWireReply(raw: unknown): raw is WireReply {
+  return Array.isArray(raw) && raw.length === 3 && raw[0] === MessageType.Reply && isRid(raw[1]);
+}
+
 /**
  * Checks every field of a decoded frame and returns the typed message, or
  * `undefined` when anything is off (wrong arity, type, range, or an unknown
@@ -125,29 +167,18 @@ export function decodeMessage(raw: unknown): WireMessage | undefined {
   if (!Array.isArray(raw)) return undefined;
   switch (raw[0]) {
     case MessageType.Call: {
-      if (raw.length !== 10) return undefined;
-      // Index reads, not destructuring: this runs once per call and array destructuring goes through the iterator.
-      const rid: unknown = raw[1];
-      const module: unknown = raw[2];
-      const id: unknown = raw[3];
-      const capability: unknown = raw[4];
-      const timeoutMs: unknown = raw[7];
-      const chain: unknown = raw[8];
-      const hops: unknown = raw[9];
-      if (!isRid(rid) || !isString(module) || !isString(id) || !isString(capability)) return undefined;
-      if (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs)) return undefined;
-      if (!isChain(chain) || !isHops(hops)) return undefined;
+      if (!isWireCall(raw)) return undefined;
       return {
         type: MessageType.Call,
-        rid,
-        module,
-        id,
-        capability,
+        rid: raw[1],
+        module: raw[2],
+        id: raw[3],
+        capability: raw[4],
         payload: raw[5],
         initArg: raw[6],
-        timeoutMs,
-        chain,
-        hops,
+        timeoutMs: raw[7],
+        chain: raw[8],
+        hops: raw[9],
       };
     }
     case MessageType.Cast: {
@@ -162,9 +193,8 @@ export function decodeMessage(raw: unknown): WireMessage | undefined {
       return { type: MessageType.Cast, module, id, capability, payload: raw[4], initArg: raw[5], chain, hops };
     }
     case MessageType.Reply: {
-      const rid: unknown = raw[1];
-      if (raw.length !== 3 || !isRid(rid)) return undefined;
-      return { type: MessageType.Reply, rid, value: raw[2] };
+      if (!isWireReply(raw)) return undefined;
+      return { type: MessageType.Reply, rid: raw[1], value: raw[2] };
     }
     case MessageType.Failure: {
       if (raw.length !== 5) return undefined;

@@ -3,7 +3,7 @@ import { type ErrorCode, MeshError, type TimerHandle } from "@mesh/interface";
 import type { DeadlineEntry, DeadlineQueue } from "./deadline-queue.js";
 import { FrameDecoder } from "./frame-decoder.js";
 import { FrameWriter } from "./frame-writer.js";
-import { cancelToWire, decodeMessage, MAX_RID, MessageType } from "./messages.js";
+import { cancelToWire, decodeMessage, isWireReply, MAX_RID, MessageType } from "./messages.js";
 import type { PeerAddress } from "./peer-address.js";
 import type { CallClientConfig } from "./transport-config.js";
 import type { Counters } from "./transport-stats.js";
@@ -229,25 +229,32 @@ export class PeerConnection {
     });
   }
 
-  readonly #onFrame = (body: Buffer): boolean => {
+  readonly #onFrame = (buffer: Buffer, start: number, end: number): boolean => {
     const counters = this.#ctx.counters;
     counters.framesIn++;
-    const value = this.#ctx.codec.decode(body);
-    if (value === UNOPENABLE || value === UNDECODABLE) {
-      return this.#violation(value === UNOPENABLE ? "unopenable-frame" : "undecodable-frame");
+    const value = this.#ctx.codec.decode(buffer, start, end);
+    if (isWireReply(value)) {
+      // The hot path: a success reply, read straight from the decoded array.
+      const call = this.#pending.get(value[1]);
+      if (call === undefined) {
+        counters.drop("unknown-rid");
+        return true;
+      }
+      this.#finish(call);
+      call.resolve(value[2]);
+      return true;
     }
+    if (value === UNOPENABLE) return this.#violation("unopenable-frame");
+    if (value === UNDECODABLE) return this.#violation("undecodable-frame");
     const message = decodeMessage(value);
-    if (message === undefined || (message.type !== MessageType.Reply && message.type !== MessageType.Failure)) {
-      return this.#violation("invalid-message");
-    }
+    if (message?.type !== MessageType.Failure) return this.#violation("invalid-message");
     const call = this.#pending.get(message.rid);
     if (call === undefined) {
       counters.drop("unknown-rid");
       return true;
     }
     this.#finish(call);
-    if (message.type === MessageType.Reply) call.resolve(message.value);
-    else call.reject(new MeshError(message.code, message.message, { details: message.details }));
+    call.reject(new MeshError(message.code, message.message, { details: message.details }));
     return true;
   };
 

@@ -5,12 +5,13 @@ import { FrameDecoder } from "./frame-decoder.js";
 import { FrameWriter } from "./frame-writer.js";
 import { type CallHandler, InboundCall } from "./incoming-call.js";
 import {
-  type CallMessage,
   type CastMessage,
   decodeMessage,
   failureToWire,
+  isWireCall,
   MessageType,
   replyToWire,
+  type WireCall,
 } from "./messages.js";
 import type { CallServerConfig } from "./transport-config.js";
 import type { Counters, DropReason } from "./transport-stats.js";
@@ -87,15 +88,15 @@ export class ServerConnection {
     if (this.#decoder.push(chunk, this.#onFrame) === "oversize") this.#violation("oversize-frame");
   }
 
-  readonly #onFrame = (body: Buffer): boolean => {
+  readonly #onFrame = (buffer: Buffer, start: number, end: number): boolean => {
     this.#ctx.counters.framesIn++;
-    const value = this.#ctx.codec.decode(body);
+    const value = this.#ctx.codec.decode(buffer, start, end);
+    // The hot path: a call, read straight from the validated array.
+    if (isWireCall(value)) return this.#onCall(value);
     if (value === UNOPENABLE) return this.#violation("unopenable-frame");
     if (value === UNDECODABLE) return this.#violation("undecodable-frame");
     const message = decodeMessage(value);
     switch (message?.type) {
-      case MessageType.Call:
-        return this.#onCall(message);
       case MessageType.Cast:
         this.#onCast(message);
         return true;
@@ -107,19 +108,21 @@ export class ServerConnection {
     }
   };
 
-  #onCall(message: CallMessage): boolean {
+  #onCall(wire: WireCall): boolean {
     const { config, counters, deadlines, handler } = this.#ctx;
-    if (this.#inFlight.has(message.rid)) return this.#violation("invalid-message");
-    if (message.timeoutMs <= 0) {
+    const rid = wire[1];
+    const timeoutMs = wire[7];
+    if (this.#inFlight.has(rid)) return this.#violation("invalid-message");
+    if (timeoutMs <= 0) {
       counters.drop("expired");
       return true;
     }
     if (this.#inFlight.size >= config.maxInFlightPerConnection) {
       counters.drop("overloaded");
       this.#send(
-        message.rid,
+        rid,
         failureToWire(
-          message.rid,
+          rid,
           "MESH_ERR_OVERLOADED",
           `the callee has ${this.#inFlight.size} calls in flight from this connection (its limit)`,
           { limit: config.maxInFlightPerConnection },
@@ -127,7 +130,7 @@ export class ServerConnection {
       );
       return true;
     }
-    const deadline = this.#arrivedAt + message.timeoutMs;
+    const deadline = this.#arrivedAt + timeoutMs;
     // Decoding a large chunk takes time: the handler would start after the caller gave up.
     if (config.clock.now() >= deadline) {
       counters.drop("expired");
@@ -135,19 +138,19 @@ export class ServerConnection {
     }
     const call = new InboundCall(
       this,
-      message.rid,
-      message.module,
-      message.id,
-      message.capability,
-      message.payload,
-      message.initArg,
-      message.chain,
-      message.hops,
-      message.timeoutMs,
+      rid,
+      wire[2],
+      wire[3],
+      wire[4],
+      wire[5],
+      wire[6],
+      wire[8],
+      wire[9],
+      timeoutMs,
       deadline,
       this.#remoteAddress,
     );
-    this.#inFlight.set(call.rid, call);
+    this.#inFlight.set(rid, call);
     deadlines.add(call);
     let result: Promise<unknown>;
     try {

@@ -20,6 +20,11 @@ const packr = new Packr({
   },
 });
 const unpackr = new Unpackr({ useRecords: false });
+/**
+ * For small bodies decoded from the scratch buffer below: `copyBuffers` makes
+ * binary values copies, not views of a buffer that the next frame overwrites.
+ */
+const scratchUnpackr = new Unpackr({ useRecords: false, copyBuffers: true });
 
 /**
  * Returned by `decode` instead of a value when a body is refused. Sentinels, not a
@@ -27,6 +32,38 @@ const unpackr = new Unpackr({ useRecords: false });
  */
 export const UNOPENABLE: unique symbol = Symbol("unopenable-frame");
 export const UNDECODABLE: unique symbol = Symbol("undecodable-frame");
+
+/**
+ * msgpackr decodes strings in JS when its source ends before byte 140, and with
+ * a native call per message otherwise, which for a small message costs more
+ * than the whole JS decode (measured: ~1.0 µs vs ~1.6 µs for a 75-byte call).
+ * So a small body is copied to offset 0 of a scratch buffer (no allocation) and
+ * decoded there; a larger one is decoded in place as a range of its chunk, with
+ * no view object per frame.
+ */
+const SMALL_BODY_BYTES = 140;
+const scratch = Buffer.alloc(SMALL_BODY_BYTES);
+/** Reused: unpack is synchronous. */
+const range = { start: 0, end: 0 };
+
+function unpackRange(buffer: Uint8Array, start: number, end: number): unknown {
+  // Refused here: msgpackr reads `end: 0` as "to the end of the buffer".
+  if (end <= start) return UNDECODABLE;
+  try {
+    if (end - start < SMALL_BODY_BYTES) {
+      // A byte loop: for under 140 bytes it beats set()/copy(), which allocate a view.
+      for (let i = start, j = 0; i < end; i++, j++) scratch[j] = buffer[i] as number;
+      range.start = 0;
+      range.end = end - start;
+      return scratchUnpackr.unpack(scratch, range);
+    }
+    range.start = start;
+    range.end = end;
+    return unpackr.unpack(buffer, range);
+  } catch {
+    return UNDECODABLE;
+  }
+}
 
 /**
  * Turns messages into complete frames (length prefix + optionally sealed body)
@@ -71,24 +108,22 @@ export class WireCodec {
     return frame;
   }
 
-  /** Opens (if sealed) and unpacks one body; a refused body gives a sentinel. Never throws. */
-  decode(body: Buffer): unknown {
-    let plain: Uint8Array = body;
+  /**
+   * Opens (if sealed) and unpacks the body `buffer[start..end)`; a refused body
+   * gives a sentinel. Never throws.
+   */
+  decode(buffer: Buffer, start = 0, end = buffer.length): unknown {
     if (this.#cipher !== undefined) {
       let opened: Uint8Array | undefined;
       try {
-        opened = this.#cipher.open(body);
+        opened = this.#cipher.open(buffer.subarray(start, end));
       } catch {
         opened = undefined;
       }
       if (opened === undefined) return UNOPENABLE;
-      plain = opened;
+      return unpackRange(opened, 0, opened.length);
     }
-    try {
-      return unpackr.unpack(plain);
-    } catch {
-      return UNDECODABLE;
-    }
+    return unpackRange(buffer, start, end);
   }
 }
 
