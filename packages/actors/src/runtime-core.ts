@@ -54,13 +54,10 @@ export class RuntimeCore extends TurnEngine {
       throw activationFailed(type.name, id, error);
     }
     const hooks = restoring || typeof actor.onActivate === "function";
-    const act = new Activation(type, id, actor, ACTIVATING, this.tick);
+    const act = new Activation(type, id, actor, hooks ? ACTIVATING : IDLE, this.tick);
     type.actors.set(id, act);
     this.active++;
-    if (!hooks) {
-      this.activated(act);
-      this.becomeIdle(act);
-    }
+    if (!hooks) this.activated(act);
     return act;
   }
 
