@@ -118,3 +118,42 @@ describe("five node processes on loopback", { timeout: 90_000 }, () => {
     }
   });
 });
+
+describe("two clusters on one multicast group with different secrets", { timeout: 60_000 }, () => {
+  let procs: ClusterProcess[] = [];
+  after(() => killAll(procs));
+
+  test("never merge, while each converges", async (t) => {
+    const a = privateNetwork();
+    const b = { ...privateNetwork(), port: a.port, multicastAddr: a.multicastAddr };
+    assert.notEqual(a.secret, b.secret);
+    const planA: NodePlan[] = [
+      { name: "a1", capabilities: ["game"] },
+      { name: "a2", capabilities: ["game"] },
+    ];
+    const planB: NodePlan[] = [
+      { name: "b1", capabilities: ["game"] },
+      { name: "b2", capabilities: ["game"] },
+    ];
+    const [clusterA, clusterB] = await Promise.all([
+      startNodes({ nodes: planA, network: a }),
+      startNodes({ nodes: planB, network: b }),
+    ]);
+    procs = [...clusterA, ...clusterB];
+    await Promise.all([
+      waitConverged(clusterA, planA, DISCOVERY_TIMEOUT_MS),
+      waitConverged(clusterB, planB, DISCOVERY_TIMEOUT_MS),
+    ]);
+    // A late joiner of A announces while both clusters listen on the group.
+    const [a3] = await startNodes({ nodes: [{ name: "a3", capabilities: ["game"] }], network: a });
+    procs.push(a3 as ClusterProcess);
+    const planA3 = [...planA, { name: "a3", capabilities: ["game"] }];
+    const convergedMs = await waitConverged([...clusterA, a3 as ClusterProcess], planA3, DISCOVERY_TIMEOUT_MS);
+    for (const p of procs) {
+      const names = (await p.request({ op: "members" })).map((m) => m.name).sort();
+      const own = p.name.startsWith("a") ? ["a1", "a2", "a3"] : ["b1", "b2"];
+      assert.deepEqual(names, own, `${p.name} knows only its own cluster`);
+    }
+    t.diagnostic(`port ${a.port}: a3 joined cluster A in ${Math.round(convergedMs)} ms; B never saw an A member`);
+  });
+});
