@@ -16,15 +16,7 @@
 import { randomBytes } from "node:crypto";
 import { moduleFor } from "./cluster-actors.js";
 import { type ClusterOptions, parseArgs, USAGE, UsageError } from "./cluster-args.js";
-import {
-  checkRouting,
-  collectActors,
-  driveCalls,
-  killAll,
-  startNodes,
-  stopAll,
-  waitConverged,
-} from "./cluster-harness.js";
+import { checkRouting, collectActors, driveCalls, killAll, startNodes, waitConverged } from "./cluster-harness.js";
 import type { ClusterProcess } from "./cluster-process.js";
 import { clusterCapabilities, countPlacement, formatTable, judge } from "./cluster-report.js";
 
@@ -197,6 +189,7 @@ async function main(): Promise<void> {
 main().catch(async (error: unknown) => {
   process.stderr.write(`cluster: ${error instanceof Error ? error.message : String(error)}\n`);
   shuttingDown = true;
-  await stopAll(procs, SHUTDOWN_STOP_TIMEOUT_MS).catch(() => killAll(procs));
+  log("stopping the node processes…");
+  await stopAndReport().catch(() => killAll(procs));
   process.exit(1);
 });
