@@ -252,12 +252,19 @@ export class Gossip extends EventEmitter<GossipEvents> {
     });
     this.#broadcasts.enqueue(dead.name, encodePacketMessage(dead), () => done());
     this.#gossipRound();
+    const started = this.#clock.now();
+    const bound = this.config.leaveTimeoutMs;
     let timer: TimerHandle | undefined;
     const timeout = new Promise<void>((resolve) => {
-      timer = this.#clock.setTimeout(resolve, this.config.leaveTimeoutMs);
+      timer = this.#clock.setTimeout(resolve, bound);
     });
     await Promise.race([sent, timeout]);
     if (timer !== undefined) this.#clock.clearTimeout(timer);
+    // sendPacket only hands datagrams to the socket; closing it right away can cancel
+    // them (a real finding over UDP). One more gossip interval, within the bound, lets
+    // them go out.
+    const grace = Math.min(this.config.gossipIntervalMs, bound - (this.#clock.now() - started));
+    if (grace > 0) await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, grace));
   }
 
   /** Leaves gracefully (if running), then stops timers, discovery and the transport. Idempotent. */
