@@ -9,6 +9,8 @@ export class Deactivation {
   /** Hard: queued messages are rejected with MESH_ERR_DEACTIVATED. Soft: they go to a fresh activation. */
   hard: boolean;
   wantSnapshot: boolean;
+  /** Soft and asked for during activation: wait until the mailbox is empty. */
+  whenIdle = false;
   started = false;
   #done = false;
   #value: unknown;
@@ -30,6 +32,7 @@ export class Deactivation {
       this.wantSnapshot ||= wantSnapshot;
     }
     this.hard ||= hard;
+    if (hard) this.whenIdle = false;
   }
 
   /** Resolves with the snapshot (or undefined) once the activation is gone. */

@@ -44,7 +44,7 @@ export class RuntimeCore extends TurnEngine {
 
   // ---- activation ---------------------------------------------------------
 
-  protected construct(type: ActorType, id: string, initArg: unknown, restoring: boolean): Activation {
+  protected construct(type: ActorType, id: string, initArg: unknown, wait: boolean): Activation {
     let actor: Actor;
     try {
       actor = new type.actorClass(id, initArg);
@@ -53,7 +53,7 @@ export class RuntimeCore extends TurnEngine {
       this.emitFailed(type.name, id, "constructor", error);
       throw activationFailed(type.name, id, error);
     }
-    const hooks = restoring || typeof actor.onActivate === "function";
+    const hooks = wait || typeof actor.onActivate === "function";
     const act = new Activation(type, id, actor, hooks ? ACTIVATING : IDLE, this.tick);
     type.actors.set(id, act);
     this.active++;
@@ -165,6 +165,7 @@ export class RuntimeCore extends TurnEngine {
     let deactivation = act.deactivation;
     if (deactivation === null) {
       deactivation = new Deactivation(reason, hard, wantSnapshot);
+      deactivation.whenIdle = !hard && act.status === ACTIVATING;
       act.deactivation = deactivation;
     } else {
       deactivation.merge(reason, hard, wantSnapshot);
@@ -220,20 +221,29 @@ export class RuntimeCore extends TurnEngine {
     else deactivation.finishWithError(snapshotError);
   }
 
-  /** After a soft deactivation, messages that arrived meanwhile go to a fresh activation, in order. */
+  /**
+   * After a soft deactivation, the messages that were queued or arrived meanwhile
+   * go to a fresh activation, in order. The fresh record holds them at once (so
+   * later messages queue behind), but starts on a microtask: an actor that keeps
+   * asking to be deactivated must not recurse down the stack.
+   */
   private replay(type: ActorType, id: string, mailbox: Mailbox): void {
-    let act = type.actors.get(id);
-    const fresh = act === undefined;
-    if (act === undefined) {
-      try {
-        act = this.construct(type, id, mailbox.head?.initArg, false);
-      } catch (error) {
-        failAll(mailbox, error);
-        return;
-      }
+    const existing = type.actors.get(id);
+    if (existing !== undefined) {
+      // An actor:deactivated listener already re-activated it: queue behind its messages.
+      for (let envelope = mailbox.shift(); envelope !== null; envelope = mailbox.shift())
+        this.deliver(existing, envelope);
+      return;
     }
-    for (let envelope = mailbox.shift(); envelope !== null; envelope = mailbox.shift()) this.deliver(act, envelope);
-    if (fresh && act.status === ACTIVATING) this.startActivation(act, false, undefined);
+    let act: Activation;
+    try {
+      act = this.construct(type, id, mailbox.head?.initArg, true);
+    } catch (error) {
+      failAll(mailbox, error);
+      return;
+    }
+    act.mailbox = mailbox;
+    queueMicrotask(() => this.startActivation(act, false, undefined));
   }
 
   /** Hard-deactivates every actor (reason "shutdown"); resolves when all are gone. */

@@ -43,8 +43,12 @@ export abstract class TurnEngine {
     this.events = events;
   }
 
-  /** Makes the activation record (the constructor has run); ACTIVATING if hooks must still run. Throws ACTIVATION_FAILED. */
-  protected abstract construct(type: ActorType, id: string, initArg: unknown, restoring: boolean): Activation;
+  /**
+   * Makes the activation record (the constructor has run). It is ACTIVATING, and
+   * the caller must call startActivation, if the class has onActivate or `wait`
+   * is set; otherwise it is IDLE and activated. Throws ACTIVATION_FAILED.
+   */
+  protected abstract construct(type: ActorType, id: string, initArg: unknown, wait: boolean): Activation;
   /** Runs restore/onActivate of an ACTIVATING actor; returns the error if they threw synchronously. */
   protected abstract startActivation(act: Activation, restoring: boolean, state: unknown): Error | undefined;
   protected abstract startDeactivation(act: Activation): void;
@@ -182,7 +186,11 @@ export abstract class TurnEngine {
   /** Runs queued turns until one goes async, the mailbox is empty, or a deactivation is due. */
   protected drain(act: Activation): void {
     while (act.status === IDLE) {
-      if (act.deactivation !== null) {
+      const deactivation = act.deactivation;
+      // A soft request made during activation waits for the mailbox to empty:
+      // deactivating before the first turn would only hand the same messages to
+      // a new activation that may ask again, forever.
+      if (deactivation !== null && (!deactivation.whenIdle || act.mailbox === null)) {
         this.startDeactivation(act);
         return;
       }

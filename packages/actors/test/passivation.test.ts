@@ -183,4 +183,57 @@ describe("ctx.deactivate()", () => {
     assert.deepEqual(await Promise.all(replies), [1, 2]);
     assert.deepEqual(log, ["gen1:quit", "gen1:deactivate:requested", "gen2:next"]);
   });
+  it("asked for during onActivate, it waits until the queued messages are done (no activate/deactivate loop)", async () => {
+    const gate = deferred();
+    const log: string[] = [];
+    class Reloader {
+      async onActivate(ctx: ActorContext) {
+        await gate.promise;
+        ctx.deactivate();
+      }
+      handleCall(payload: unknown) {
+        log.push(String(payload));
+        return payload;
+      }
+      onDeactivate(reason: string) {
+        log.push(`deactivate:${reason}`);
+      }
+    }
+    const { runtime } = testRuntime();
+    runtime.register("Reloader", Reloader);
+    const replies = [runtime.call("Reloader", "r", "a"), runtime.call("Reloader", "r", "b")];
+    gate.resolve(undefined);
+    assert.deepEqual(await Promise.all(replies), ["a", "b"]);
+    await settle();
+    assert.deepEqual(log, ["a", "b", "deactivate:requested"]);
+    assert.equal(runtime.activeCount, 0);
+  });
+
+  it("20,000 queued messages that each ask to be deactivated run in 20,000 activations, without deep recursion", async () => {
+    const gate = deferred();
+    let generations = 0;
+    class OneShot {
+      constructor() {
+        generations++;
+      }
+      handleCall(payload: unknown, ctx: ActorContext) {
+        ctx.deactivate();
+        // Synchronous turns, so nothing but the runtime itself could break a recursion.
+        return payload === 0 ? gate.promise.then(() => payload) : payload;
+      }
+    }
+    const { runtime } = testRuntime({ mailboxCapacity: 20_000 });
+    runtime.register("OneShot", OneShot);
+    const replies: Promise<unknown>[] = [];
+    for (let i = 0; i <= 20_000; i++) replies.push(runtime.call("OneShot", "o", i));
+    gate.resolve(undefined);
+    const values = await Promise.all(replies);
+    assert.deepEqual(
+      values,
+      Array.from({ length: 20_001 }, (_, i) => i),
+    );
+    assert.equal(generations, 20_001);
+    await settle();
+    assert.equal(runtime.activeCount, 0);
+  });
 });
