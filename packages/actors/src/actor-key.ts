@@ -15,8 +15,10 @@ const SLASH = 47;
 export function chainIncludes(chain: readonly string[], module: string, id: string): boolean {
   const length = module.length + 1 + id.length;
   for (let i = 0; i < chain.length; i++) {
-    const key = chain[i] as string;
+    const key = chain[i];
+    // A chain may come off the wire: anything but a string simply matches nothing.
     if (
+      typeof key === "string" &&
       key.length === length &&
       key.charCodeAt(module.length) === SLASH &&
       key.startsWith(module) &&

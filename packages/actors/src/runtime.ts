@@ -124,7 +124,9 @@ export class ActorRuntime extends EventEmitter<ActorRuntimeEvents> {
     if (type === undefined || core.stopping || typeof id !== "string") return Promise.reject(this.#refusal(module, id));
     core.calls++;
     if (options === undefined) return core.call(type, id, payload, undefined, EMPTY_CHAIN, undefined);
-    return core.call(type, id, payload, options.initArg, options.chain ?? EMPTY_CHAIN, options.signal);
+    const chain = options.chain ?? EMPTY_CHAIN;
+    if (!Array.isArray(chain)) return Promise.reject(invalidArgument("options.chain", "an array of strings", chain));
+    return core.call(type, id, payload, options.initArg, chain, options.signal);
   }
 
   /**

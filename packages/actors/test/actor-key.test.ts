@@ -23,5 +23,10 @@ describe("actor keys", () => {
       assert.equal(chainIncludes(chain, module, id), expected, `${module} ${id}`);
     }
     assert.equal(chainIncludes([], "Game", "p1"), false);
+    assert.equal(
+      chainIncludes([42, null, "Game/p1"] as unknown as string[], "Game", "p1"),
+      true,
+      "non-strings are skipped",
+    );
   });
 });

@@ -60,6 +60,10 @@ describe("refusals", () => {
     });
     assert.throws(() => runtime.cast("Ghost", "g", null), code("MESH_ERR_UNKNOWN_MODULE"));
     await assert.rejects(runtime.call("Counter", 7 as unknown as string, null), code("MESH_ERR_INVALID_ARGUMENT"));
+    await assert.rejects(
+      runtime.call("Counter", "c", null, { chain: "Counter/c" as unknown as string[] }),
+      code("MESH_ERR_INVALID_ARGUMENT"),
+    );
     await assert.rejects(runtime.deactivate("Ghost", "g", "x"), code("MESH_ERR_UNKNOWN_MODULE"));
     await assert.rejects(runtime.deactivate("Counter", "g", ""), code("MESH_ERR_INVALID_ARGUMENT"));
   });
