@@ -3,8 +3,8 @@
  * in flight, and call latency at 1 in flight, against the targets of issue 2.
  * Memory per idle actor is measured by actor-memory.ts.
  *
- * Run: `node --expose-gc benchmarks/dist/actors.bench.js` (after building).
- * --expose-gc only lets each activation round start from a collected heap.
+ * Run: `node benchmarks/dist/actors.bench.js` (after building). Each activation
+ * round starts from a collected heap (gc is exposed from here, untimed).
  *
  * Figures are wall-clock (what the targets mean). On a shared machine the
  * process may get less than a core, so each bulk task also reports its rate
@@ -12,6 +12,8 @@
  * so that figure is, if anything, pessimistic), and the load average is printed.
  */
 import { loadavg } from "node:os";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { ActorRuntime } from "@mesh/actors";
 import { Bench, hrtimeNow } from "tinybench";
 
@@ -78,7 +80,11 @@ function bulk(name: string, ops: number, work: () => unknown): () => Promise<voi
 }
 
 const bench = new Bench({ time: 2000, warmupTime: 500, now: hrtimeNow });
-const collect = (globalThis as { gc?: () => void }).gc;
+const collect: () => void = (globalThis as { gc?: () => void }).gc ?? exposeGc();
+function exposeGc(): () => void {
+  setFlagsFromString("--expose-gc");
+  return runInNewContext("gc") as () => void;
+}
 
 // --- activations -------------------------------------------------------------
 let runtime = newRuntime();
@@ -87,7 +93,7 @@ const activationRound = {
   beforeEach: () => {
     runtime = newRuntime();
     ids = freshIds(ACTIVATIONS);
-    collect?.(); // settle the setup and the previous round's actors, untimed
+    collect(); // settle the setup and the previous round's actors, untimed
   },
   afterEach: () => runtime.stop(),
 };
