@@ -19,16 +19,18 @@ import {
   validateTags,
 } from "./config.js";
 import type { Discovery, DiscoveryPeer } from "./discovery/discovery.js";
+import { AntiEntropy } from "./dissemination/anti-entropy.js";
 import { BroadcastQueue } from "./dissemination/broadcast-queue.js";
 import { metadataDigest, metadataSize } from "./dissemination/metadata-digest.js";
-import { localState, mergeRemoteState } from "./dissemination/push-pull.js";
+import { MetadataFetcher } from "./dissemination/metadata-fetcher.js";
+import { emitMemberChange, type GossipEvents } from "./gossip-events.js";
+import type { GossipHost } from "./gossip-host.js";
 import { countDropped, emptyGossipStats, type GossipStats } from "./gossip-stats.js";
 import { isLive, type MemberRecord, type MemberView, sameAddress, sameCapabilities, toView } from "./members/member.js";
-import { type MemberEventKind, Membership, type MembershipEffects, type PreviousFacts } from "./members/membership.js";
+import { Membership, type MembershipEffects } from "./members/membership.js";
 import { Awareness } from "./swim/awareness.js";
-import { expectedConfirmations, pushPullIntervalMs, suspicionTimeoutMs } from "./swim/math.js";
 import { Prober } from "./swim/prober.js";
-import { Suspicion } from "./swim/suspicion.js";
+import { Suspicions } from "./swim/suspicions.js";
 import { type Address, addressKey, type Transport } from "./transport/transport.js";
 import { compoundOverhead, packCompound } from "./wire/compound.js";
 import { decodePacket, decodeStreamMessage } from "./wire/decode.js";
@@ -44,25 +46,6 @@ export interface GossipComponents {
   readonly random?: Random;
   readonly logger?: Logger;
   readonly discovery?: readonly Discovery[];
-}
-
-/** A member's capabilities as seen by live routing: empty once it is dead or has left. */
-export interface CapabilitiesChange {
-  readonly name: string;
-  readonly capabilities: readonly string[];
-  readonly previous: readonly string[];
-}
-
-export interface GossipEvents {
-  "member:joined": (member: MemberView) => void;
-  "member:suspect": (member: MemberView) => void;
-  /** A suspect member refuted the suspicion. */
-  "member:alive": (member: MemberView) => void;
-  "member:dead": (member: MemberView) => void;
-  "member:left": (member: MemberView) => void;
-  /** Address or metadata changed (this member's own updates included). */
-  "member:updated": (member: MemberView, previous: MemberView) => void;
-  "capabilities:changed": (change: CapabilitiesChange) => void;
 }
 
 export interface GossipStatsSnapshot extends GossipStats {
@@ -98,13 +81,14 @@ export class Gossip extends EventEmitter<GossipEvents> {
   readonly #discovery: readonly Discovery[];
   readonly #stats = emptyGossipStats();
   readonly #awareness: Awareness;
-  readonly #suspicions = new Map<string, Suspicion>();
   readonly #timers = new Map<string, TimerHandle>();
   readonly #abort = new AbortController();
   readonly #joining = new Set<string>();
-  readonly #fetching = new Set<string>();
   readonly #broadcasts: BroadcastQueue;
   readonly #prober: Prober;
+  readonly #suspicions: Suspicions;
+  readonly #fetcher: MetadataFetcher;
+  readonly #antiEntropy: AntiEntropy;
   #membership: Membership | undefined;
   #phase: Phase = "new";
   #starting: Promise<void> | undefined;
@@ -125,19 +109,33 @@ export class Gossip extends EventEmitter<GossipEvents> {
     this.#awareness = new Awareness(this.config.awarenessMaxMultiplier, this.config.lifeguardAwareness);
     this.#broadcasts = new BroadcastQueue(this.config.retransmitMult, () => this.#liveCount());
     const self = this;
-    this.#prober = new Prober({
+    const host: GossipHost = {
       config: this.config,
       clock: this.#clock,
       random: this.#random,
-      awareness: this.#awareness,
       stats: this.#stats,
       get membership() {
         return self.#members();
       },
       isRunning: () => this.#phase === "running",
-      send: (to, primary) => this.#send(to, primary),
       request: (to, payload, timeoutMs) => this.#request(to, payload, timeoutMs),
+    };
+    this.#prober = new Prober({
+      config: this.config,
+      clock: this.#clock,
+      random: this.#random,
+      stats: this.#stats,
+      awareness: this.#awareness,
+      get membership() {
+        return self.#members();
+      },
+      isRunning: host.isRunning,
+      request: host.request,
+      send: (to, primary) => this.#send(to, primary),
     });
+    this.#suspicions = new Suspicions(host, this.#awareness);
+    this.#fetcher = new MetadataFetcher(host);
+    this.#antiEntropy = new AntiEntropy(host);
   }
 
   get name(): string {
@@ -179,9 +177,9 @@ export class Gossip extends EventEmitter<GossipEvents> {
     const stagger = (ms: number) => Math.floor(this.#random.next() * ms);
     this.#every(GOSSIP, stagger(this.config.gossipIntervalMs), () => this.#gossipRound());
     if (this.config.pushPullIntervalMs > 0)
-      this.#every(PUSH_PULL, stagger(this.config.pushPullIntervalMs), () => this.#pushPullRound());
+      this.#every(PUSH_PULL, stagger(this.config.pushPullIntervalMs), () => this.#antiEntropy.pushPullRound());
     if (this.config.reconnectIntervalMs > 0)
-      this.#every(RECONNECT, stagger(this.config.reconnectIntervalMs), () => this.#reconnectRound());
+      this.#every(RECONNECT, stagger(this.config.reconnectIntervalMs), () => this.#antiEntropy.reconnectRound());
     this.#every(SWEEP, Math.min(SWEEP_EVERY_MS, this.config.deadMemberRetentionMs), () => this.#sweep());
     const context = { name: this.config.name, address, onPeer: (peer: DiscoveryPeer) => this.#onPeer(peer) };
     for (const d of this.#discovery) await d.start(context);
@@ -197,7 +195,7 @@ export class Gossip extends EventEmitter<GossipEvents> {
     if (this.#phase !== "running") throw new MeshError("MESH_ERR_NODE_STOPPED", "join() needs a running gossip member");
     const targets = addresses.filter((a) => !sameAddress(a, members.local.address));
     if (targets.length === 0) return 0;
-    const results = await Promise.allSettled(targets.map((a) => this.#pushPull(a, true)));
+    const results = await Promise.allSettled(targets.map((a) => this.#antiEntropy.pushPull(a, true)));
     const joined = results.filter((r) => r.status === "fulfilled").length;
     if (joined === 0) {
       const first = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
@@ -285,8 +283,7 @@ export class Gossip extends EventEmitter<GossipEvents> {
     for (const t of this.#timers.values()) this.#clock.clearTimeout(t);
     this.#timers.clear();
     this.#prober.stop();
-    for (const s of this.#suspicions.values()) s.cancel();
-    this.#suspicions.clear();
+    this.#suspicions.cancelAll();
     this.#broadcasts.clear();
     this.#abort.abort();
     await Promise.allSettled(this.#discovery.map((d) => d.stop()));
@@ -366,15 +363,7 @@ export class Gossip extends EventEmitter<GossipEvents> {
     const members = this.#members();
     switch (m.type) {
       case MessageType.pushPull:
-        // Merge first, so the reply already carries any refutation the merge caused
-        // (a member that was dead on the other side answers as alive, newer).
-        mergeRemoteState(members, m.from, m.members);
-        return encodeStreamMessage({
-          type: MessageType.pushPullReply,
-          join: m.join,
-          from: this.config.name,
-          members: localState(members),
-        });
+        return this.#antiEntropy.answer(m);
       case MessageType.metadataFetch: {
         const r = members.get(m.name);
         if (r === undefined || r.pendingMetadata !== undefined)
@@ -460,9 +449,7 @@ export class Gossip extends EventEmitter<GossipEvents> {
     if (key === GOSSIP) return c.gossipIntervalMs;
     if (key === RECONNECT) return c.reconnectIntervalMs;
     if (key === SWEEP) return Math.max(1, Math.min(SWEEP_EVERY_MS, c.deadMemberRetentionMs));
-    // Jittered (uniform in [0.5, 1.5) of the scaled interval): members that started
-    // together would otherwise push-pull in synchronised bursts.
-    return Math.floor(pushPullIntervalMs(c.pushPullIntervalMs, this.#liveCount()) * (0.5 + this.#random.next()));
+    return this.#antiEntropy.nextIntervalMs();
   }
 
   /**
@@ -502,72 +489,8 @@ export class Gossip extends EventEmitter<GossipEvents> {
     }
   }
 
-  #pushPullRound(): void {
-    const peer = this.#randomMember((r) => r.state === "alive");
-    if (peer !== undefined) this.#pushPull(peer.address, false).catch(ignore);
-  }
-
-  /** Serf's reconnect: push-pull with a member we think dead, so the two sides of a healed partition merge. */
-  #reconnectRound(): void {
-    const peer = this.#randomMember((r) => r.state === "dead");
-    if (peer !== undefined) this.#pushPull(peer.address, false).catch(ignore);
-  }
-
   #sweep(): void {
     this.#members().sweep(this.config.deadMemberRetentionMs);
-  }
-
-  async #pushPull(to: Address, join: boolean): Promise<void> {
-    this.#stats.pushPulls++;
-    const members = this.#members();
-    const request = encodeStreamMessage({
-      type: MessageType.pushPull,
-      join,
-      from: this.config.name,
-      members: localState(members),
-    });
-    const reply = await this.#request(to, request, this.config.streamTimeoutMs);
-    const decoded = decodeStreamMessage(reply);
-    if (!decoded.ok || decoded.value.type !== MessageType.pushPullReply) {
-      countDropped(this.#stats, decoded.ok ? "unexpected-stream" : decoded.reason);
-      throw new MeshError("MESH_ERR_NODE_UNREACHABLE", `bad push-pull reply from ${addressKey(to)}`);
-    }
-    if (this.#phase === "running") mergeRemoteState(members, decoded.value.from, decoded.value.members);
-  }
-
-  #fetchMetadata(record: MemberRecord): void {
-    const { name } = record;
-    const pending = record.pendingMetadata;
-    if (pending === undefined || this.#fetching.has(name) || this.#phase !== "running") return;
-    this.#fetching.add(name);
-    this.#stats.metadataFetches++;
-    const request = encodeStreamMessage({ type: MessageType.metadataFetch, name });
-    this.#request(record.address, request, this.config.streamTimeoutMs)
-      .then((reply) => {
-        const d = decodeStreamMessage(reply);
-        if (!d.ok || d.value.type !== MessageType.metadataReply || d.value.name !== name) {
-          countDropped(this.#stats, d.ok ? "unexpected-stream" : d.reason);
-          return;
-        }
-        const { incarnation, metadata } = d.value;
-        // What we fetch must be what was announced, unless the owner has moved on since.
-        if (incarnation === pending.incarnation && metadataDigest(metadata).digest !== pending.digest.digest) {
-          countDropped(this.#stats, "digest-mismatch");
-          return;
-        }
-        this.#members().applyFetchedMetadata(name, incarnation, metadata);
-      }, ignore)
-      .finally(() => {
-        this.#fetching.delete(name);
-        const r = this.#membership?.get(name);
-        if (r?.pendingMetadata !== undefined && isLive(r.state) && this.#phase === "running") {
-          // Retry after a protocol period: the owner may have been busy or briefly unreachable.
-          this.#clock.setTimeout(() => {
-            const again = this.#membership?.get(name);
-            if (again !== undefined && isLive(again.state)) this.#fetchMetadata(again);
-          }, this.config.probeIntervalMs);
-        }
-      });
   }
 
   #onPeer(peer: DiscoveryPeer): void {
@@ -598,13 +521,6 @@ export class Gossip extends EventEmitter<GossipEvents> {
     return this.#membership?.liveCount() ?? 1;
   }
 
-  #randomMember(accept: (r: MemberRecord) => boolean): MemberRecord | undefined {
-    const members = this.#members();
-    const candidates: MemberRecord[] = [];
-    for (const r of members.records()) if (r !== members.local && accept(r)) candidates.push(r);
-    return candidates[Math.floor(this.#random.next() * candidates.length)];
-  }
-
   /** Moves k random elements to the front (a partial Fisher–Yates). */
   #pickRandom<T>(items: T[], k: number): void {
     if (k >= items.length) {
@@ -624,45 +540,9 @@ export class Gossip extends EventEmitter<GossipEvents> {
     return {
       now: () => this.#clock.now(),
       broadcast: (name, message) => this.#broadcast(name, message),
-      suspicionStarted: (record, from) => {
-        this.#stats.suspicions++;
-        const n = this.#liveCount();
-        const minMs = suspicionTimeoutMs(this.config.suspicionMult, n, this.config.probeIntervalMs);
-        const dogpile = this.config.lifeguardDogpile;
-        const { name, incarnation } = record;
-        this.#suspicions.get(name)?.cancel();
-        this.#suspicions.set(
-          name,
-          new Suspicion({
-            clock: this.#clock,
-            from,
-            expected: dogpile ? expectedConfirmations(this.config.suspicionMult, n) : 0,
-            minMs,
-            maxMs: dogpile ? minMs * this.config.suspicionMaxTimeoutMult : minMs,
-            lateAfterMs: this.config.lifeguardAwareness ? this.config.probeTimeoutMs : undefined,
-            // A member whose own health is in doubt (score > 0: its probes fail without
-            // nacks, it had to refute) holds its accusations until it is healthy again;
-            // healthy members still declare real deaths. An isolated member that just
-            // got its network back would otherwise kill the members it could not reach.
-            holdMs: this.config.lifeguardAwareness
-              ? () => (this.#awareness.score > 0 ? this.config.probeIntervalMs : 0)
-              : undefined,
-            onTimeout: () => {
-              this.#suspicions.delete(name);
-              const r = this.#membership?.get(name);
-              if (this.#phase !== "running" || r?.state !== "suspect" || r.incarnation !== incarnation) return;
-              this.#stats.deathsDeclared++;
-              const dead: DeadMessage = { type: MessageType.dead, name, incarnation, from: self };
-              this.#members().applyDead(dead);
-            },
-          }),
-        );
-      },
-      suspicionConfirmed: (name, from) => this.#suspicions.get(name)?.confirm(from) ?? false,
-      suspicionEnded: (name) => {
-        this.#suspicions.get(name)?.cancel();
-        this.#suspicions.delete(name);
-      },
+      suspicionStarted: (record, from) => this.#suspicions.start(record, from),
+      suspicionConfirmed: (name, from) => this.#suspicions.confirm(name, from),
+      suspicionEnded: (name) => this.#suspicions.end(name),
       refuted: () => {
         this.#stats.refutations++;
         // Lifeguard: being suspected is a hint that we are the slow one.
@@ -672,39 +552,10 @@ export class Gossip extends EventEmitter<GossipEvents> {
         if (!this.#broadcasts.has(self)) this.#broadcast(self, this.#members().localAlive());
       },
       digestOf: (metadata) => metadataDigest(metadata).digest,
-      metadataAnnounced: (record) => this.#fetchMetadata(record),
+      metadataAnnounced: (record) => this.#fetcher.fetch(record),
       added: (record) => this.#prober.add(record.name),
-      changed: (kind, record, previous) => this.#emitChange(kind, record, previous),
+      changed: (kind, record, previous) => emitMemberChange(this, kind, record, previous),
     };
-  }
-
-  #emitChange(kind: MemberEventKind, record: MemberRecord, previous: PreviousFacts | undefined): void {
-    const view = toView(record);
-    switch (kind) {
-      case "joined":
-      case "suspect":
-      case "alive":
-      case "dead":
-      case "left":
-        this.emit(`member:${kind}`, view);
-        break;
-      case "updated":
-        if (previous !== undefined)
-          this.emit("member:updated", view, {
-            ...view,
-            address: previous.address,
-            state: previous.state,
-            incarnation: previous.incarnation,
-            capabilities: previous.metadata.capabilities,
-            tags: previous.metadata.tags,
-            metadataVersion: previous.metadata.version,
-          });
-        break;
-    }
-    const before = previous === undefined || !isLive(previous.state) ? [] : previous.metadata.capabilities;
-    const after = isLive(record.state) ? record.metadata.capabilities : [];
-    if (!sameCapabilities(before, after))
-      this.emit("capabilities:changed", { name: record.name, capabilities: after, previous: before });
   }
 }
 

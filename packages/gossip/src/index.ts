@@ -16,14 +16,8 @@ export {
   WAN_PRESET,
 } from "./config.js";
 export * from "./discovery/index.js";
-export {
-  type CapabilitiesChange,
-  createGossip,
-  Gossip,
-  type GossipComponents,
-  type GossipEvents,
-  type GossipStatsSnapshot,
-} from "./gossip.js";
+export { createGossip, Gossip, type GossipComponents, type GossipStatsSnapshot } from "./gossip.js";
+export type { CapabilitiesChange, GossipEvents } from "./gossip-events.js";
 export type { GossipStats } from "./gossip-stats.js";
 export type { MemberState, MemberView } from "./members/member.js";
 export * from "./security/index.js";

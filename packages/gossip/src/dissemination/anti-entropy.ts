@@ -1,0 +1,90 @@
+import { MeshError } from "@mesh/interface";
+import type { GossipHost } from "../gossip-host.js";
+import { countDropped } from "../gossip-stats.js";
+import type { MemberRecord } from "../members/member.js";
+import { pushPullIntervalMs } from "../swim/math.js";
+import { type Address, addressKey } from "../transport/transport.js";
+import { decodeStreamMessage } from "../wire/decode.js";
+import { encodeStreamMessage } from "../wire/encode.js";
+import { MessageType } from "../wire/message-type.js";
+import type { PushPullMessage } from "../wire/messages.js";
+import { localState, mergeRemoteState } from "./push-pull.js";
+
+const ignore = (): void => {};
+
+/**
+ * Full-state anti-entropy over streams (memberlist pushPull): periodic push-pulls
+ * with a random alive member, Serf's reconnect with a random dead one, joins, and
+ * the responder's side.
+ */
+export class AntiEntropy {
+  readonly #h: GossipHost;
+
+  constructor(host: GossipHost) {
+    this.#h = host;
+  }
+
+  /**
+   * The next push-pull delay: the base interval scaled with the cluster size, then
+   * jittered to [0.5, 1.5) of it, so members started together do not push-pull in
+   * synchronised bursts.
+   */
+  nextIntervalMs(): number {
+    const h = this.#h;
+    const scaled = pushPullIntervalMs(h.config.pushPullIntervalMs, h.membership.liveCount());
+    return Math.floor(scaled * (0.5 + h.random.next()));
+  }
+
+  pushPullRound(): void {
+    const peer = this.#randomMember((r) => r.state === "alive");
+    if (peer !== undefined) this.pushPull(peer.address, false).catch(ignore);
+  }
+
+  /** Serf's reconnect: push-pull with a member we think dead, so the two sides of a healed partition merge. */
+  reconnectRound(): void {
+    const peer = this.#randomMember((r) => r.state === "dead");
+    if (peer !== undefined) this.pushPull(peer.address, false).catch(ignore);
+  }
+
+  async pushPull(to: Address, join: boolean): Promise<void> {
+    const h = this.#h;
+    h.stats.pushPulls++;
+    const members = h.membership;
+    const request = encodeStreamMessage({
+      type: MessageType.pushPull,
+      join,
+      from: h.config.name,
+      members: localState(members),
+    });
+    const reply = await h.request(to, request, h.config.streamTimeoutMs);
+    const decoded = decodeStreamMessage(reply);
+    if (!decoded.ok || decoded.value.type !== MessageType.pushPullReply) {
+      countDropped(h.stats, decoded.ok ? "unexpected-stream" : decoded.reason);
+      throw new MeshError("MESH_ERR_NODE_UNREACHABLE", `bad push-pull reply from ${addressKey(to)}`);
+    }
+    if (h.isRunning()) mergeRemoteState(members, decoded.value.from, decoded.value.members);
+  }
+
+  /**
+   * The responder's side. It merges first, so its reply already carries any
+   * refutation the merge caused (a member that was dead on the other side answers
+   * as alive, newer).
+   */
+  answer(m: PushPullMessage): Uint8Array {
+    const h = this.#h;
+    mergeRemoteState(h.membership, m.from, m.members);
+    return encodeStreamMessage({
+      type: MessageType.pushPullReply,
+      join: m.join,
+      from: h.config.name,
+      members: localState(h.membership),
+    });
+  }
+
+  #randomMember(accept: (r: MemberRecord) => boolean): MemberRecord | undefined {
+    const members = this.#h.membership;
+    const candidates: MemberRecord[] = [];
+    for (const r of members.records()) if (r !== members.local && accept(r)) candidates.push(r);
+    return candidates[Math.floor(this.#h.random.next() * candidates.length)];
+  }
+}

@@ -1,0 +1,66 @@
+import type { GossipHost } from "../gossip-host.js";
+import type { MemberRecord } from "../members/member.js";
+import { MessageType } from "../wire/message-type.js";
+import type { Awareness } from "./awareness.js";
+import { expectedConfirmations, suspicionTimeoutMs } from "./math.js";
+import { Suspicion } from "./suspicion.js";
+
+/** The suspicion timers of one member, one per suspect member. */
+export class Suspicions {
+  readonly #h: GossipHost;
+  readonly #awareness: Awareness;
+  readonly #timers = new Map<string, Suspicion>();
+
+  constructor(host: GossipHost, awareness: Awareness) {
+    this.#h = host;
+    this.#awareness = awareness;
+  }
+
+  start(record: MemberRecord, from: string): void {
+    const h = this.#h;
+    const c = h.config;
+    h.stats.suspicions++;
+    const n = h.membership.liveCount();
+    const minMs = suspicionTimeoutMs(c.suspicionMult, n, c.probeIntervalMs);
+    const { name, incarnation } = record;
+    this.#timers.get(name)?.cancel();
+    this.#timers.set(
+      name,
+      new Suspicion({
+        clock: h.clock,
+        from,
+        expected: c.lifeguardDogpile ? expectedConfirmations(c.suspicionMult, n) : 0,
+        minMs,
+        maxMs: c.lifeguardDogpile ? minMs * c.suspicionMaxTimeoutMult : minMs,
+        lateAfterMs: c.lifeguardAwareness ? c.probeTimeoutMs : undefined,
+        // A member whose own health is in doubt (score > 0: its probes fail without
+        // nacks, it had to refute) holds its accusations until it is healthy again;
+        // healthy members still declare real deaths. An isolated member that just got
+        // its network back would otherwise kill the members it could not reach.
+        holdMs: c.lifeguardAwareness ? () => (this.#awareness.score > 0 ? c.probeIntervalMs : 0) : undefined,
+        onTimeout: () => {
+          this.#timers.delete(name);
+          if (!h.isRunning()) return;
+          const r = h.membership.get(name);
+          if (r?.state !== "suspect" || r.incarnation !== incarnation) return;
+          h.stats.deathsDeclared++;
+          h.membership.applyDead({ type: MessageType.dead, name, incarnation, from: c.name });
+        },
+      }),
+    );
+  }
+
+  confirm(name: string, from: string): boolean {
+    return this.#timers.get(name)?.confirm(from) ?? false;
+  }
+
+  end(name: string): void {
+    this.#timers.get(name)?.cancel();
+    this.#timers.delete(name);
+  }
+
+  cancelAll(): void {
+    for (const s of this.#timers.values()) s.cancel();
+    this.#timers.clear();
+  }
+}
