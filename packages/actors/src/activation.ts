@@ -52,15 +52,15 @@ export class Activation implements ActorContext {
   }
 
   setTimeout(callback: () => unknown, delayMs: number): number {
-    return this.type.core.setTimer(this, callback, delayMs, false);
+    return this.type.core.timers.set(this, callback, delayMs, false);
   }
 
   setInterval(callback: () => unknown, intervalMs: number): number {
-    return this.type.core.setTimer(this, callback, intervalMs, true);
+    return this.type.core.timers.set(this, callback, intervalMs, true);
   }
 
   clearTimer(timerId: number): void {
-    this.type.core.clearTimer(this, timerId);
+    this.type.core.timers.clear(this, timerId);
   }
 
   call(request: ActorRequest): Promise<CallResult> {

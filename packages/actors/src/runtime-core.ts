@@ -1,32 +1,32 @@
 import type { EventEmitter } from "node:events";
-import { type Clock, invalidArgument, type Logger, type TimerHandle } from "@mesh/interface";
+import type { Clock, Logger } from "@mesh/interface";
 import { ACTIVATING, Activation, DEACTIVATED, DEACTIVATING, IDLE } from "./activation.js";
 import type { Actor } from "./actor.js";
 import { activationFailed, deactivated } from "./actor-errors.js";
 import { actorKey } from "./actor-key.js";
-import { ActorTimer } from "./actor-timer.js";
+import { type ActorTimer, ActorTimers } from "./actor-timer.js";
 import type { ActorType } from "./actor-type.js";
-import { ACTORS_SCANNED_PER_SWEEP, type ActorRuntimeConfig, PASSIVATIONS_PER_SWEEP } from "./config.js";
+import type { ActorRuntimeConfig } from "./config.js";
 import { Deactivation } from "./deactivation.js";
-import { BARRIER, EMPTY_CHAIN, Envelope, type Mailbox, RESTORE, TIMER } from "./envelope.js";
+import { BARRIER, EMPTY_CHAIN, Envelope, type Mailbox, RESTORE } from "./envelope.js";
 import type { ActorFailureStage, ActorRuntimeEvents } from "./events.js";
-import { isIdleExpired } from "./passivation-math.js";
+import { PassivationSweep } from "./passivation-sweep.js";
 import type { ActorRequest, ActorRouter, CallResult } from "./router.js";
 import { isThenable, TurnEngine } from "./turns.js";
 
 /**
  * The actor lifecycle on top of the turn engine: activation (constructor,
- * restore, onActivate), deactivation (snapshot, onDeactivate, what happens to
- * queued messages), per-actor timers, and the passivation sweep — one clock
- * timer per runtime, never one per actor.
+ * restore, onActivate) and deactivation (snapshot, onDeactivate, what happens
+ * to queued messages). It owns the runtime's {@link ActorTimers} and its
+ * {@link PassivationSweep}, and sends `ctx.call`/`ctx.cast` to the router.
  */
 export class RuntimeCore extends TurnEngine {
   readonly clock: Clock;
   readonly config: ActorRuntimeConfig;
   readonly types = new Map<string, ActorType>();
   router: ActorRouter;
-  #timerSeq = 0;
-  #sweep: TimerHandle | undefined;
+  readonly timers: ActorTimers;
+  readonly sweep: PassivationSweep;
 
   constructor(
     config: ActorRuntimeConfig,
@@ -40,6 +40,13 @@ export class RuntimeCore extends TurnEngine {
     this.config = config;
     this.clock = clock;
     this.router = router;
+    this.timers = new ActorTimers(clock, (act, envelope) => this.deliver(act, envelope));
+    this.sweep = new PassivationSweep(clock, config.sweepIntervalMs, this);
+  }
+
+  /** For the sweep: a soft deactivation with reason "idle". */
+  passivate(act: Activation): void {
+    this.requestDeactivation(act, "idle", false, false);
   }
 
   // ---- activation ---------------------------------------------------------
@@ -107,7 +114,7 @@ export class RuntimeCore extends TurnEngine {
     this.failures++;
     this.emitFailed(act.type.name, act.id, stage, error);
     const failure = activationFailed(act.type.name, act.id, error);
-    this.cancelTimers(act);
+    this.timers.cancelAll(act);
     this.remove(act);
     const mailbox = act.mailbox;
     act.mailbox = null;
@@ -119,7 +126,7 @@ export class RuntimeCore extends TurnEngine {
 
   private activated(act: Activation): void {
     this.activations++;
-    if (act.type.passivates && this.#sweep === undefined) this.armSweep();
+    if (act.type.passivates) this.sweep.arm();
     if (this.events.listenerCount("actor:activated") === 0) return;
     this.safely(() => this.events.emit("actor:activated", { module: act.type.name, id: act.id }));
   }
@@ -178,8 +185,12 @@ export class RuntimeCore extends TurnEngine {
     const deactivation = act.deactivation as Deactivation;
     deactivation.started = true;
     act.status = DEACTIVATING;
-    this.cancelTimers(act);
+    this.timers.cancelAll(act);
     void this.deactivate(act, deactivation);
+  }
+
+  protected timerTurnEnded(act: Activation, timer: ActorTimer): void {
+    this.timers.turnEnded(act, timer);
   }
 
   /** snapshot (if asked), then onDeactivate; runs synchronously when both hooks are synchronous. */
@@ -249,8 +260,7 @@ export class RuntimeCore extends TurnEngine {
   /** Hard-deactivates every actor (reason "shutdown"); resolves when all are gone. */
   async stopAll(): Promise<void> {
     this.stopping = true;
-    if (this.#sweep !== undefined) this.clock.clearTimeout(this.#sweep);
-    this.#sweep = undefined;
+    this.sweep.stop();
     const pending: Promise<unknown>[] = [];
     for (const type of this.types.values()) {
       for (const act of type.actors.values()) {
@@ -260,101 +270,6 @@ export class RuntimeCore extends TurnEngine {
     }
     await Promise.allSettled(pending);
   }
-
-  // ---- timers -------------------------------------------------------------
-
-  setTimer(act: Activation, callback: () => unknown, delayMs: number, repeat: boolean): number {
-    if (typeof callback !== "function") throw invalidArgument("callback", "a function", callback);
-    if (typeof delayMs !== "number" || !Number.isFinite(delayMs) || delayMs < 0 || (repeat && delayMs === 0)) {
-      throw repeat
-        ? invalidArgument("intervalMs", "a finite number > 0", delayMs)
-        : invalidArgument("delayMs", "a finite number >= 0", delayMs);
-    }
-    if (this.isGone(act)) throw deactivated(act.type.name, act.id, "timers cannot be set while deactivating");
-    const timer = new ActorTimer(++this.#timerSeq, act, callback, repeat ? delayMs : 0, this.fireTimer);
-    if (act.timers === null) act.timers = new Map();
-    act.timers.set(timer.id, timer);
-    timer.handle = this.clock.setTimeout(timer.fire, delayMs);
-    return timer.id;
-  }
-
-  clearTimer(act: Activation, timerId: number): void {
-    const timer = act.timers?.get(timerId);
-    if (timer === undefined) return;
-    cancel(this.clock, timer);
-    act.timers?.delete(timerId);
-  }
-
-  private cancelTimers(act: Activation): void {
-    if (act.timers === null) return;
-    for (const timer of act.timers.values()) cancel(this.clock, timer);
-    act.timers = null;
-  }
-
-  /** The clock fired: the callback becomes a turn of the actor (timer turns do not count against capacity). */
-  private readonly fireTimer = (timer: ActorTimer): void => {
-    timer.handle = undefined;
-    const act = timer.activation;
-    if (timer.cancelled || this.isGone(act)) return;
-    this.deliver(act, new Envelope(TIMER, undefined, EMPTY_CHAIN, undefined, undefined, timer));
-  };
-
-  protected timerTurnEnded(act: Activation, timer: ActorTimer): void {
-    if (timer.cancelled) return;
-    if (timer.intervalMs > 0 && !this.isGone(act)) {
-      timer.handle = this.clock.setTimeout(timer.fire, timer.intervalMs);
-    } else {
-      timer.cancelled = true;
-      act.timers?.delete(timer.id);
-    }
-  }
-
-  // ---- passivation --------------------------------------------------------
-
-  private armSweep(): void {
-    if (this.stopping) return;
-    this.#sweep = this.clock.setTimeout(this.onSweep, this.config.sweepIntervalMs);
-  }
-
-  /**
-   * One tick: continue (or start, when due) each passivating type's scan and
-   * passivate the idle-expired actors it meets; re-arm while any actors remain.
-   * A tick examines at most ACTORS_SCANNED_PER_SWEEP actors and passivates at
-   * most PASSIVATIONS_PER_SWEEP; a scan cut short resumes next tick where it
-   * stopped (Map iterators stay valid while the map changes). So a million
-   * actors cost many pauses of a few milliseconds, never one long one.
-   */
-  private readonly onSweep = (): void => {
-    this.#sweep = undefined;
-    const tick = ++this.tick;
-    let examine = ACTORS_SCANNED_PER_SWEEP;
-    let passivate = PASSIVATIONS_PER_SWEEP;
-    let remaining = 0;
-    for (const type of this.types.values()) {
-      if (!type.passivates) continue;
-      if (type.scan === undefined && tick >= type.nextScanTick) type.scan = type.actors.values();
-      const scan = type.scan;
-      if (scan !== undefined) {
-        while (examine > 0 && passivate > 0) {
-          const next = scan.next();
-          if (next.done === true) {
-            type.scan = undefined;
-            type.nextScanTick = tick + type.scanPeriodTicks;
-            break;
-          }
-          examine--;
-          const act = next.value;
-          if (act.status === IDLE && act.mailbox === null && isIdleExpired(tick, act.lastUsedTick, type.idleTicks)) {
-            passivate--;
-            this.requestDeactivation(act, "idle", false, false);
-          }
-        }
-      }
-      remaining += type.actors.size;
-    }
-    if (remaining > 0) this.armSweep();
-    else for (const type of this.types.values()) type.scan = undefined;
-  };
 
   // ---- calls from inside an actor -----------------------------------------
 
@@ -379,12 +294,6 @@ export class RuntimeCore extends TurnEngine {
 function extendChain(act: Activation): readonly string[] {
   const self = actorKey(act.type.name, act.id);
   return act.chain.length === 0 ? [self] : [...act.chain, self];
-}
-
-function cancel(clock: Clock, timer: ActorTimer): void {
-  timer.cancelled = true;
-  if (timer.handle !== undefined) clock.clearTimeout(timer.handle);
-  timer.handle = undefined;
 }
 
 function failAll(mailbox: Mailbox, error: unknown): void {

@@ -1,6 +1,6 @@
 import type { EventEmitter } from "node:events";
 import { abortedError, type Logger } from "@mesh/interface";
-import { ACTIVATING, type Activation, BUSY, DEACTIVATED, DEACTIVATING, IDLE } from "./activation.js";
+import { ACTIVATING, type Activation, BUSY, IDLE } from "./activation.js";
 import { actorThrew, deactivated, overloaded, reentrant } from "./actor-errors.js";
 import { chainIncludes } from "./actor-key.js";
 import type { ActorTimer } from "./actor-timer.js";
@@ -308,10 +308,6 @@ export abstract class TurnEngine {
     } catch (error) {
       this.logger.error("actor runtime event listener threw", { error: String(error) });
     }
-  }
-
-  protected isGone(act: Activation): boolean {
-    return act.status === DEACTIVATING || act.status === DEACTIVATED;
   }
 }
 
