@@ -5,7 +5,6 @@ import {
   MeshError,
   noopLogger,
   type Random,
-  shuffle,
   systemClock,
   systemRandom,
   type TimerHandle,
@@ -20,24 +19,22 @@ import {
 } from "./config.js";
 import type { Discovery, DiscoveryPeer } from "./discovery/discovery.js";
 import { AntiEntropy } from "./dissemination/anti-entropy.js";
-import { BroadcastQueue } from "./dissemination/broadcast-queue.js";
-import { metadataDigest, metadataSize } from "./dissemination/metadata-digest.js";
+import { Disseminator } from "./dissemination/disseminator.js";
+import { metadataDigest } from "./dissemination/metadata-digest.js";
 import { MetadataFetcher } from "./dissemination/metadata-fetcher.js";
 import { emitMemberChange, type GossipEvents } from "./gossip-events.js";
 import type { GossipHost } from "./gossip-host.js";
 import { countDropped, emptyGossipStats, type GossipStats } from "./gossip-stats.js";
-import { isLive, type MemberRecord, type MemberView, sameAddress, sameCapabilities, toView } from "./members/member.js";
+import { isLive, type MemberView, sameAddress, sameCapabilities, toView } from "./members/member.js";
 import { Membership, type MembershipEffects } from "./members/membership.js";
 import { Awareness } from "./swim/awareness.js";
 import { Prober } from "./swim/prober.js";
 import { Suspicions } from "./swim/suspicions.js";
 import { type Address, addressKey, type Transport } from "./transport/transport.js";
-import { compoundOverhead, packCompound } from "./wire/compound.js";
 import { decodePacket, decodeStreamMessage } from "./wire/decode.js";
-import { encodePacketMessage, encodeStreamMessage } from "./wire/encode.js";
-import { WIRE_LIMITS } from "./wire/limits.js";
+import { encodeStreamMessage } from "./wire/encode.js";
 import { MessageType } from "./wire/message-type.js";
-import type { AliveMessage, DeadMessage, Metadata, PacketMessage, SuspectMessage } from "./wire/messages.js";
+import type { Metadata, PacketMessage } from "./wire/messages.js";
 
 /** The collaborators a gossip member runs on; only the transport is required. */
 export interface GossipComponents {
@@ -84,7 +81,7 @@ export class Gossip extends EventEmitter<GossipEvents> {
   readonly #timers = new Map<string, TimerHandle>();
   readonly #abort = new AbortController();
   readonly #joining = new Set<string>();
-  readonly #broadcasts: BroadcastQueue;
+  readonly #out: Disseminator;
   readonly #prober: Prober;
   readonly #suspicions: Suspicions;
   readonly #fetcher: MetadataFetcher;
@@ -107,7 +104,6 @@ export class Gossip extends EventEmitter<GossipEvents> {
     this.config = resolveGossipConfig(init, this.#random);
     this.#metadata = { capabilities: this.config.capabilities, tags: this.config.tags };
     this.#awareness = new Awareness(this.config.awarenessMaxMultiplier, this.config.lifeguardAwareness);
-    this.#broadcasts = new BroadcastQueue(this.config.retransmitMult, () => this.#liveCount());
     const self = this;
     const host: GossipHost = {
       config: this.config,
@@ -131,11 +127,12 @@ export class Gossip extends EventEmitter<GossipEvents> {
       },
       isRunning: host.isRunning,
       request: host.request,
-      send: (to, primary) => this.#send(to, primary),
+      send: (to, primary) => this.#out.send(to, primary),
     });
     this.#suspicions = new Suspicions(host, this.#awareness);
     this.#fetcher = new MetadataFetcher(host);
     this.#antiEntropy = new AntiEntropy(host);
+    this.#out = new Disseminator(host, this.#transport, () => this.#liveCount());
   }
 
   get name(): string {
@@ -175,7 +172,7 @@ export class Gossip extends EventEmitter<GossipEvents> {
     this.#phase = "running";
     this.#prober.start();
     const stagger = (ms: number) => Math.floor(this.#random.next() * ms);
-    this.#every(GOSSIP, stagger(this.config.gossipIntervalMs), () => this.#gossipRound());
+    this.#every(GOSSIP, stagger(this.config.gossipIntervalMs), () => this.#out.gossipRound());
     if (this.config.pushPullIntervalMs > 0)
       this.#every(PUSH_PULL, stagger(this.config.pushPullIntervalMs), () => this.#antiEntropy.pushPullRound());
     if (this.config.reconnectIntervalMs > 0)
@@ -248,8 +245,8 @@ export class Gossip extends EventEmitter<GossipEvents> {
     const sent = new Promise<void>((resolve) => {
       done = resolve;
     });
-    this.#broadcasts.enqueue(dead.name, encodePacketMessage(dead), () => done());
-    this.#gossipRound();
+    this.#out.broadcast(dead.name, dead, () => done());
+    this.#out.gossipRound();
     const started = this.#clock.now();
     const bound = this.config.leaveTimeoutMs;
     let timer: TimerHandle | undefined;
@@ -284,7 +281,7 @@ export class Gossip extends EventEmitter<GossipEvents> {
     this.#timers.clear();
     this.#prober.stop();
     this.#suspicions.cancelAll();
-    this.#broadcasts.clear();
+    this.#out.clear();
     this.#abort.abort();
     await Promise.allSettled(this.#discovery.map((d) => d.stop()));
     await this.#transport.stop();
@@ -298,7 +295,7 @@ export class Gossip extends EventEmitter<GossipEvents> {
       ...this.#stats,
       dropped: { ...this.#stats.dropped },
       awarenessScore: this.#awareness.score,
-      queuedBroadcasts: this.#broadcasts.size,
+      queuedBroadcasts: this.#out.queued,
       ...counts,
     };
   }
@@ -385,27 +382,6 @@ export class Gossip extends EventEmitter<GossipEvents> {
 
   // --- sending ---
 
-  /** One datagram: the primary messages plus as many piggybacked broadcasts as fit. */
-  #send(to: Address, primary: Uint8Array[]): void {
-    let used = compoundOverhead(WIRE_LIMITS.maxCompoundMessages);
-    for (const m of primary) used += m.length;
-    const room = this.#transport.maxPacketSize - used;
-    if (room < 0) {
-      countDropped(this.#stats, "oversize-outgoing");
-      return;
-    }
-    for (const extra of this.#broadcasts.take(room, WIRE_LIMITS.maxCompoundMessages - primary.length))
-      primary.push(extra);
-    this.#sendPacket(to, packCompound(primary));
-  }
-
-  #sendPacket(to: Address, packet: Uint8Array): void {
-    this.#stats.packetsSent++;
-    this.#stats.bytesSent += packet.length;
-    if (packet.length > this.#stats.maxPacketBytes) this.#stats.maxPacketBytes = packet.length;
-    this.#transport.sendPacket(to, packet);
-  }
-
   async #request(to: Address, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
     this.#stats.streamRequests++;
     try {
@@ -414,23 +390,6 @@ export class Gossip extends EventEmitter<GossipEvents> {
       this.#stats.streamFailures++;
       throw error;
     }
-  }
-
-  /** Queues an update for piggybacking; metadata too large for a datagram goes as its digest. */
-  #broadcast(name: string, message: AliveMessage | SuspectMessage | DeadMessage): void {
-    let m = message;
-    if (
-      m.type === MessageType.alive &&
-      !("digest" in m.metadata) &&
-      metadataSize(m.metadata) > this.config.metadataInlineMaxBytes
-    )
-      m = { ...m, metadata: metadataDigest(m.metadata) };
-    const bytes = encodePacketMessage(m);
-    if (bytes.length + compoundOverhead(2) > this.#transport.maxPacketSize) {
-      countDropped(this.#stats, "oversize-outgoing");
-      return;
-    }
-    this.#broadcasts.enqueue(name, bytes);
   }
 
   // --- periodic work ---
@@ -450,43 +409,6 @@ export class Gossip extends EventEmitter<GossipEvents> {
     if (key === RECONNECT) return c.reconnectIntervalMs;
     if (key === SWEEP) return Math.max(1, Math.min(SWEEP_EVERY_MS, c.deadMemberRetentionMs));
     return this.#antiEntropy.nextIntervalMs();
-  }
-
-  /**
-   * Sends queued broadcasts to gossipNodes random live members. A member declared
-   * dead in the last gossipToTheDeadMs also gets, one per round, the news of its own
-   * death, so that if it is alive after all it can refute. memberlist instead counts
-   * dead members among the fan-out targets, which spends the small retransmit budget
-   * (4 sends per update at n = 5) on members that are mostly really gone.
-   */
-  #gossipRound(): void {
-    const now = this.#clock.now();
-    const members = this.#members();
-    const targets: MemberRecord[] = [];
-    const recentlyDead: MemberRecord[] = [];
-    for (const r of members.records()) {
-      if (r === members.local) continue;
-      if (isLive(r.state)) targets.push(r);
-      else if (r.state === "dead" && now - r.stateChangedAt < this.config.gossipToTheDeadMs) recentlyDead.push(r);
-    }
-    const dead = recentlyDead[Math.floor(this.#random.next() * recentlyDead.length)];
-    if (dead !== undefined) {
-      const news: DeadMessage = {
-        type: MessageType.dead,
-        name: dead.name,
-        incarnation: dead.incarnation,
-        from: this.config.name,
-      };
-      this.#sendPacket(dead.address, encodePacketMessage(news));
-    }
-    if (this.#broadcasts.size === 0) return;
-    this.#pickRandom(targets, this.config.gossipNodes);
-    const room = this.#transport.maxPacketSize - compoundOverhead(WIRE_LIMITS.maxCompoundMessages);
-    for (let i = 0; i < Math.min(targets.length, this.config.gossipNodes); i++) {
-      const messages = this.#broadcasts.take(room, WIRE_LIMITS.maxCompoundMessages);
-      if (messages.length === 0) break;
-      this.#sendPacket((targets[i] as MemberRecord).address, packCompound(messages));
-    }
   }
 
   #sweep(): void {
@@ -521,25 +443,11 @@ export class Gossip extends EventEmitter<GossipEvents> {
     return this.#membership?.liveCount() ?? 1;
   }
 
-  /** Moves k random elements to the front (a partial Fisher–Yates). */
-  #pickRandom<T>(items: T[], k: number): void {
-    if (k >= items.length) {
-      shuffle(this.#random, items);
-      return;
-    }
-    for (let i = 0; i < k; i++) {
-      const j = i + Math.floor(this.#random.next() * (items.length - i));
-      const tmp = items[i] as T;
-      items[i] = items[j] as T;
-      items[j] = tmp;
-    }
-  }
-
   #effects(): MembershipEffects {
     const self = this.config.name;
     return {
       now: () => this.#clock.now(),
-      broadcast: (name, message) => this.#broadcast(name, message),
+      broadcast: (name, message) => this.#out.broadcast(name, message),
       suspicionStarted: (record, from) => this.#suspicions.start(record, from),
       suspicionConfirmed: (name, from) => this.#suspicions.confirm(name, from),
       suspicionEnded: (name) => this.#suspicions.end(name),
@@ -549,7 +457,7 @@ export class Gossip extends EventEmitter<GossipEvents> {
         this.#awareness.applyDelta(1);
       },
       reassert: () => {
-        if (!this.#broadcasts.has(self)) this.#broadcast(self, this.#members().localAlive());
+        if (!this.#out.has(self)) this.#out.broadcast(self, this.#members().localAlive());
       },
       digestOf: (metadata) => metadataDigest(metadata).digest,
       metadataAnnounced: (record) => this.#fetcher.fetch(record),

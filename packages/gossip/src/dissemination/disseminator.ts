@@ -1,0 +1,133 @@
+import { shuffle } from "@mesh/interface";
+import type { GossipHost } from "../gossip-host.js";
+import { countDropped } from "../gossip-stats.js";
+import { isLive, type MemberRecord } from "../members/member.js";
+import type { Address, Transport } from "../transport/transport.js";
+import { compoundOverhead, packCompound } from "../wire/compound.js";
+import { encodePacketMessage } from "../wire/encode.js";
+import { WIRE_LIMITS } from "../wire/limits.js";
+import { MessageType } from "../wire/message-type.js";
+import type { AliveMessage, DeadMessage, SuspectMessage } from "../wire/messages.js";
+import { BroadcastQueue } from "./broadcast-queue.js";
+import { metadataDigest, metadataSize } from "./metadata-digest.js";
+
+/**
+ * Everything a member sends as datagrams goes through here: each packet carries
+ * as many queued updates as fit in maxPacketSize, and a gossip round sends the
+ * rest to a few random members.
+ */
+export class Disseminator {
+  readonly #h: GossipHost;
+  readonly #transport: Transport;
+  readonly #queue: BroadcastQueue;
+
+  constructor(host: GossipHost, transport: Transport, clusterSize: () => number) {
+    this.#h = host;
+    this.#transport = transport;
+    this.#queue = new BroadcastQueue(host.config.retransmitMult, clusterSize);
+  }
+
+  get queued(): number {
+    return this.#queue.size;
+  }
+
+  has(name: string): boolean {
+    return this.#queue.has(name);
+  }
+
+  clear(): void {
+    this.#queue.clear();
+  }
+
+  /** Queues an update about `name`; metadata too large for a datagram goes as its digest. */
+  broadcast(name: string, message: AliveMessage | SuspectMessage | DeadMessage, onDone?: () => void): void {
+    let m = message;
+    if (
+      m.type === MessageType.alive &&
+      !("digest" in m.metadata) &&
+      metadataSize(m.metadata) > this.#h.config.metadataInlineMaxBytes
+    )
+      m = { ...m, metadata: metadataDigest(m.metadata) };
+    const bytes = encodePacketMessage(m);
+    if (bytes.length + compoundOverhead(2) > this.#transport.maxPacketSize) {
+      countDropped(this.#h.stats, "oversize-outgoing");
+      return;
+    }
+    this.#queue.enqueue(name, bytes, onDone);
+  }
+
+  /** One datagram: the primary messages plus as many piggybacked broadcasts as fit. */
+  send(to: Address, primary: Uint8Array[]): void {
+    let used = compoundOverhead(WIRE_LIMITS.maxCompoundMessages);
+    for (const m of primary) used += m.length;
+    const room = this.#transport.maxPacketSize - used;
+    if (room < 0) {
+      countDropped(this.#h.stats, "oversize-outgoing");
+      return;
+    }
+    for (const extra of this.#queue.take(room, WIRE_LIMITS.maxCompoundMessages - primary.length)) primary.push(extra);
+    this.sendPacket(to, packCompound(primary));
+  }
+
+  sendPacket(to: Address, packet: Uint8Array): void {
+    const stats = this.#h.stats;
+    stats.packetsSent++;
+    stats.bytesSent += packet.length;
+    if (packet.length > stats.maxPacketBytes) stats.maxPacketBytes = packet.length;
+    this.#transport.sendPacket(to, packet);
+  }
+
+  /**
+   * Sends queued broadcasts to gossipNodes random live members. A member declared
+   * dead in the last gossipToTheDeadMs also gets, one per round, the news of its own
+   * death, so that if it is alive after all it can refute. memberlist instead counts
+   * dead members among the fan-out targets, which spends the small retransmit budget
+   * (4 sends per update at n = 5) on members that are mostly really gone.
+   */
+  gossipRound(): void {
+    const h = this.#h;
+    const now = h.clock.now();
+    const members = h.membership;
+    const targets: MemberRecord[] = [];
+    const recentlyDead: MemberRecord[] = [];
+    for (const r of members.records()) {
+      if (r === members.local) continue;
+      if (isLive(r.state)) targets.push(r);
+      else if (r.state === "dead" && now - r.stateChangedAt < h.config.gossipToTheDeadMs) recentlyDead.push(r);
+    }
+    const dead = recentlyDead[Math.floor(h.random.next() * recentlyDead.length)];
+    if (dead !== undefined) {
+      const news: DeadMessage = {
+        type: MessageType.dead,
+        name: dead.name,
+        incarnation: dead.incarnation,
+        from: h.config.name,
+      };
+      this.sendPacket(dead.address, encodePacketMessage(news));
+    }
+    if (this.#queue.size === 0) return;
+    const fanOut = Math.min(targets.length, h.config.gossipNodes);
+    this.#pickRandom(targets, fanOut);
+    const room = this.#transport.maxPacketSize - compoundOverhead(WIRE_LIMITS.maxCompoundMessages);
+    for (let i = 0; i < fanOut; i++) {
+      const messages = this.#queue.take(room, WIRE_LIMITS.maxCompoundMessages);
+      if (messages.length === 0) break;
+      this.sendPacket((targets[i] as MemberRecord).address, packCompound(messages));
+    }
+  }
+
+  /** Moves k random elements to the front (a partial Fisher–Yates). */
+  #pickRandom<T>(items: T[], k: number): void {
+    const random = this.#h.random;
+    if (k >= items.length) {
+      shuffle(random, items);
+      return;
+    }
+    for (let i = 0; i < k; i++) {
+      const j = i + Math.floor(random.next() * (items.length - i));
+      const tmp = items[i] as T;
+      items[i] = items[j] as T;
+      items[j] = tmp;
+    }
+  }
+}
