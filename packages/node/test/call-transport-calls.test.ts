@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { describe, it } from "node:test";
-import { type Clock, isMeshError, MeshError, shuffle, systemClock } from "@mesh/interface";
+import { isMeshError, MeshError, shuffle, systemClock } from "@mesh/interface";
 import { SeededRandom, testSeed, waitFor } from "@mesh/testing";
 import { CallClient, CallServer } from "../src/call-transport/index.js";
 import { callToWire } from "../src/call-transport/messages.js";
@@ -174,30 +174,29 @@ describe("call transport: calls over real TCP", () => {
     assert.equal(await reply, "x");
   });
 
-  it("drops a request whose deadline passed before it could start, without calling the handler", async (t) => {
-    let invoked = 0;
-    // Every reading of this clock is 10 ms later, so a 5 ms request is stale by the time the handler would start.
-    let now = 0;
-    const ticking: Clock = {
-      ...systemClock,
-      now: () => {
-        now += 10;
-        return now;
-      },
-    };
-    const server = await startServer(
-      t,
-      { onCall: async (call) => ++invoked && call.payload, onCast: () => {} },
-      {},
-      { clock: ticking },
-    );
-    const client = await startClient(t);
-    const stale = outcome(client.call(server.address, request("stale", { timeoutMs: 5 })));
-    await waitFor("the server to drop it", () => server.stats().dropped.expired === 1);
-    assert.equal(invoked, 0);
-    assert.ok(isMeshError((await stale).error, "MESH_ERR_TIMEOUT"));
-    assert.equal(await client.call(server.address, request("fresh", { timeoutMs: 60_000 })), "fresh");
-    assert.equal(invoked, 1);
+  it("marks queued work abandoned at the caller's deadline, with no cancel needed, and never replies late", async (t) => {
+    // The handler keeps calls as a busy actor's mailbox would; the caller is a raw socket that never cancels.
+    const held = new HeldCalls();
+    const server = await startServer(t, held);
+    const codec = new WireCodec(1 << 20, undefined);
+    const socket = connect({ host: LOOPBACK, port: server.port ?? 0 });
+    t.after(() => socket.destroy());
+    let received = 0;
+    socket.on("data", (chunk: Buffer) => {
+      received += chunk.length;
+    });
+    socket.write(codec.encode(callToWire(1, "M", "i", "c", "queued", undefined, 30, [], 0), "test"));
+    await waitFor("the call to arrive", () => held.calls.length === 1);
+    const { call } = held.calls[0] as (typeof held.calls)[number];
+    assert.equal(call.abandoned, false);
+    await waitFor("the deadline to pass on the server", () => call.abandoned);
+    assert.ok(call.signal.aborted);
+    assert.ok(isMeshError(call.signal.reason, "MESH_ERR_TIMEOUT"));
+    assert.equal(server.stats().dropped.expired, 1);
+    assert.equal(server.stats().callsInFlight, 0, "its in-flight slot is free again");
+    held.echoAll();
+    await waitFor("the late reply to be dropped", () => server.stats().dropped["late-reply"] === 1);
+    assert.equal(received, 0, "nothing was sent back");
   });
 
   it("drops a request that arrives with no time left (a raw frame with timeoutMs 0)", async (t) => {

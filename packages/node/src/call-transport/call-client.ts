@@ -4,6 +4,7 @@ import { callToWire, castToWire } from "./messages.js";
 import { checkOutgoing, type OutgoingCall, type OutgoingCast } from "./outgoing.js";
 import { parsePeerAddress } from "./peer-address.js";
 import { type ClientContext, PeerConnection, PendingCall } from "./peer-connection.js";
+import { TickClock } from "./tick-clock.js";
 import {
   type CallClientConfig,
   type CallClientInit,
@@ -43,6 +44,7 @@ export class CallClient {
       counters: this.#counters,
       codec: new WireCodec(this.config.maxFrameBytes, this.config.cipher),
       deadlines: new DeadlineQueue<PendingCall>(this.config.clock, (call) => call.peer.expire(call)),
+      tickClock: new TickClock(this.config.clock),
       onReconnect: () => {
         this.#reconnects++;
       },
@@ -111,7 +113,7 @@ export class CallClient {
         "call payload",
       );
       peer.send(frame);
-      const deadline = this.config.clock.now() + timeoutMs;
+      const deadline = this.#context.tickClock.now() + timeoutMs;
       return new Promise((resolve, reject) => {
         peer.track(new PendingCall(peer, rid, deadline, timeoutMs, resolve, reject, signal));
       });

@@ -4,6 +4,7 @@ import { DeadlineQueue } from "./deadline-queue.js";
 import type { CallHandler, InboundCall } from "./incoming-call.js";
 import { formatPeerAddress } from "./peer-address.js";
 import { ServerConnection, type ServerContext } from "./server-connection.js";
+import { TickClock } from "./tick-clock.js";
 import {
   type CallServerConfig,
   type CallServerInit,
@@ -50,6 +51,7 @@ export class CallServer {
       counters: this.#counters,
       codec: new WireCodec(this.config.maxFrameBytes, this.config.cipher),
       deadlines: new DeadlineQueue<InboundCall>(this.config.clock, (call) => call.owner.expire(call)),
+      tickClock: new TickClock(this.config.clock),
       handler,
       onClosed: (connection) => {
         this.#connections.delete(connection);

@@ -23,7 +23,8 @@ export interface DeadlineEntry {
 export class DeadlineQueue<T extends DeadlineEntry> {
   readonly #clock: Clock;
   readonly #onExpire: (entry: T) => void;
-  #entries: T[] = [];
+  /** Slots before #head are cleared (undefined) so finished entries die young instead of being promoted by GC. */
+  #entries: (T | undefined)[] = [];
   #head = 0;
   #live = 0;
   #timer: TimerHandle | undefined;
@@ -69,7 +70,7 @@ export class DeadlineQueue<T extends DeadlineEntry> {
 
   /** Empties the queue without expiring anything and cancels the timer; returns the live entries. */
   clear(): T[] {
-    const live = this.#entries.slice(this.#head).filter((e) => !e.done);
+    const live = this.#entries.slice(this.#head).filter((e): e is T => e !== undefined && !e.done);
     this.#entries = [];
     this.#head = 0;
     this.#live = 0;
@@ -90,18 +91,20 @@ export class DeadlineQueue<T extends DeadlineEntry> {
 
   #dropFinishedHead(): void {
     const entries = this.#entries;
-    while (this.#head < entries.length && (entries[this.#head] as T).done) this.#head++;
+    while (this.#head < entries.length && (entries[this.#head] as T).done) entries[this.#head++] = undefined;
     if (this.#head === entries.length) {
-      this.#entries = [];
+      entries.length = 0;
       this.#head = 0;
     } else if (this.#head > 1024 && this.#head * 2 > entries.length) {
-      this.#entries = entries.slice(this.#head);
+      // Shift the live part down in place: amortised O(1) per entry, no new array.
+      entries.copyWithin(0, this.#head);
+      entries.length -= this.#head;
       this.#head = 0;
     }
   }
 
   #compact(): void {
-    this.#entries = this.#entries.slice(this.#head).filter((e) => !e.done);
+    this.#entries = this.#entries.slice(this.#head).filter((e) => e !== undefined && !e.done);
     this.#head = 0;
   }
 
@@ -124,7 +127,8 @@ export class DeadlineQueue<T extends DeadlineEntry> {
     const entries = this.#entries;
     // Expire in deadline order; an onExpire callback may add entries (appended behind) or finish others.
     while (this.#head < entries.length && (entries[this.#head] as T).deadline <= now) {
-      const entry = entries[this.#head++] as T;
+      const entry = entries[this.#head] as T;
+      entries[this.#head++] = undefined;
       if (entry.done) continue;
       entry.done = true;
       this.#live--;

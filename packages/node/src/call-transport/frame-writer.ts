@@ -27,7 +27,8 @@ export class FrameWriter {
   readonly #counters: Counters;
   readonly #mode: FlushMode;
   #socket: Socket | undefined;
-  #queue: Uint8Array[] = [];
+  /** Slots before #head are cleared, so written frames are not kept alive by the queue. */
+  #queue: (Uint8Array | undefined)[] = [];
   #head = 0;
   #queuedBytes = 0;
   #scheduled = false;
@@ -107,7 +108,7 @@ export class FrameWriter {
       const first = queue[this.#head] as Uint8Array;
       if (first.length >= MAX_WRITE_BYTES || this.#head + 1 === queue.length) {
         chunk = first;
-        this.#head++;
+        queue[this.#head++] = undefined;
         this.#counters.framesOut++;
       } else {
         let end = this.#head;
@@ -120,6 +121,7 @@ export class FrameWriter {
         let at = 0;
         for (let i = this.#head; i < end; i++) {
           const frame = queue[i] as Uint8Array;
+          queue[i] = undefined;
           batch.set(frame, at);
           at += frame.length;
         }
@@ -139,7 +141,8 @@ export class FrameWriter {
       queue.length = 0;
       this.#head = 0;
     } else if (this.#head > 1024 && this.#head * 2 > queue.length) {
-      this.#queue = queue.slice(this.#head);
+      queue.copyWithin(0, this.#head);
+      queue.length -= this.#head;
       this.#head = 0;
     }
   }

@@ -5,6 +5,8 @@ import { FrameDecoder } from "./frame-decoder.js";
 import { FrameWriter } from "./frame-writer.js";
 import { cancelToWire, decodeMessage, isWireReply, MAX_RID, MessageType } from "./messages.js";
 import type { PeerAddress } from "./peer-address.js";
+import { RidTable } from "./rid-table.js";
+import type { TickClock } from "./tick-clock.js";
 import type { CallClientConfig } from "./transport-config.js";
 import type { Counters } from "./transport-stats.js";
 import { UNDECODABLE, UNOPENABLE, type WireCodec } from "./wire-codec.js";
@@ -15,6 +17,8 @@ export interface ClientContext {
   readonly counters: Counters;
   readonly codec: WireCodec;
   readonly deadlines: DeadlineQueue<PendingCall>;
+  /** The clock read once per tick, for call deadlines. */
+  readonly tickClock: TickClock;
   /** Called for each connection attempt after a peer's first. */
   onReconnect(): void;
 }
@@ -49,7 +53,7 @@ export class PeerConnection {
   readonly address: string;
   readonly #peer: PeerAddress;
   readonly #ctx: ClientContext;
-  readonly #pending = new Map<number, PendingCall>();
+  readonly #pending = new RidTable<PendingCall>();
   readonly #writer: FrameWriter;
   #decoder: FrameDecoder;
   #state: State = "idle";
@@ -133,7 +137,7 @@ export class PeerConnection {
 
   /** Registers an admitted call whose request frame was sent. */
   track(call: PendingCall): void {
-    this.#pending.set(call.rid, call);
+    this.#pending.add(call);
     this.#ctx.deadlines.add(call);
     const signal = call.signal;
     if (signal !== undefined) {
@@ -293,7 +297,7 @@ export class PeerConnection {
       this.#state = "backoff";
     }
     if (this.#pending.size === 0) return;
-    const calls = [...this.#pending.values()];
+    const calls = this.#pending.values();
     this.#pending.clear();
     if (code === "MESH_ERR_NODE_UNREACHABLE") counters.drop("unreachable", calls.length);
     const error = new MeshError(code, message, { cause: this.#lastError, details: { address: this.address } });

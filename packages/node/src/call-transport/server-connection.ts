@@ -13,6 +13,8 @@ import {
   replyToWire,
   type WireCall,
 } from "./messages.js";
+import { RidTable } from "./rid-table.js";
+import type { TickClock } from "./tick-clock.js";
 import type { CallServerConfig } from "./transport-config.js";
 import type { Counters, DropReason } from "./transport-stats.js";
 import { UNDECODABLE, UNOPENABLE, type WireCodec } from "./wire-codec.js";
@@ -23,6 +25,8 @@ export interface ServerContext {
   readonly counters: Counters;
   readonly codec: WireCodec;
   readonly deadlines: DeadlineQueue<InboundCall>;
+  /** The clock read once per tick, for arrival times. */
+  readonly tickClock: TickClock;
   readonly handler: CallHandler;
   onClosed(connection: ServerConnection): void;
 }
@@ -40,7 +44,7 @@ export class ServerConnection {
   readonly #remoteAddress: string;
   readonly #decoder: FrameDecoder;
   readonly #writer: FrameWriter;
-  readonly #inFlight = new Map<number, InboundCall>();
+  readonly #inFlight = new RidTable<InboundCall>();
   /** Arrival time of the chunk being decoded: a request's deadline counts from when it reached us. */
   #arrivedAt = 0;
   #closed = false;
@@ -84,7 +88,7 @@ export class ServerConnection {
 
   #onData(chunk: Buffer): void {
     this.#ctx.counters.bytesIn += chunk.length;
-    this.#arrivedAt = this.#ctx.config.clock.now();
+    this.#arrivedAt = this.#ctx.tickClock.now();
     if (this.#decoder.push(chunk, this.#onFrame) === "oversize") this.#violation("oversize-frame");
   }
 
@@ -131,11 +135,6 @@ export class ServerConnection {
       return true;
     }
     const deadline = this.#arrivedAt + timeoutMs;
-    // Decoding a large chunk takes time: the handler would start after the caller gave up.
-    if (config.clock.now() >= deadline) {
-      counters.drop("expired");
-      return true;
-    }
     const call = new InboundCall(
       this,
       rid,
@@ -150,7 +149,7 @@ export class ServerConnection {
       deadline,
       this.#remoteAddress,
     );
-    this.#inFlight.set(rid, call);
+    this.#inFlight.add(call);
     deadlines.add(call);
     let result: Promise<unknown>;
     try {

@@ -79,7 +79,15 @@ export class WireCodec {
     this.#cipher = cipher;
   }
 
-  /** A complete frame. Throws MESH_ERR_UNENCODABLE (with the cause) when msgpackr cannot encode it or it is too big. */
+  /**
+   * A complete frame. Throws MESH_ERR_UNENCODABLE (with the cause) when msgpackr
+   * cannot encode it or it is too big.
+   *
+   * Without a cipher the frame is a view into msgpackr's output buffer, which
+   * msgpackr never rewrites (it packs each message after the previous one and
+   * starts a new buffer when full) — unless someone in the process packs with
+   * RESET_BUFFER_MODE or calls useBuffer(); Mesh code must not.
+   */
   encode(message: unknown[], what: string): Uint8Array {
     let frame: Buffer;
     try {
