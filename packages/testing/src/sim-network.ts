@@ -7,7 +7,8 @@ import { SeededRandom } from "./seeded-random.js";
  * Its endpoints implement @mesh/gossip's Transport structurally (this package
  * cannot import gossip, which depends on it for tests): packets are best effort
  * (loss, delay, jitter, partitions), request() is a reliable stream that only a
- * partition, a crash or a timeout can break. A paused member models an event-loop
+ * partition, a crash or a timeout can break (on a lossy link it is slowed down as
+ * TCP's retransmissions would slow it). A paused member models an event-loop
  * stall: its due timers and its arrivals wait, and on resume its overdue timers
  * run first, then the arrivals, as Node's event loop would after a long block.
  */
@@ -456,7 +457,7 @@ export class SimNetwork {
               ),
           );
         });
-      }, this.#delay(out));
+      }, this.#streamDelay(out, true));
     });
   }
 
@@ -464,7 +465,7 @@ export class SimNetwork {
     this.#asyncWork = true;
     const back = this.#link(dest.key, from.key);
     if (back === "blocked" || dest.crashed) return;
-    this.clock.setTimeout(() => from.arrive(deliver), this.#delay(back));
+    this.clock.setTimeout(() => from.arrive(deliver), this.#streamDelay(back, false));
   }
 
   #link(fromKey: string, toKey: string): Required<SimLink> | "blocked" {
@@ -482,6 +483,21 @@ export class SimNetwork {
 
   #delay(link: Required<SimLink>): number {
     return link.delayMs + (link.jitterMs > 0 ? this.random.next() * link.jitterMs : 0);
+  }
+
+  /**
+   * A stream leg over a lossy link, as TCP would carry it: every lost transmission
+   * costs a retransmission timeout (Linux: 1 s for a SYN, at least 200 ms for data),
+   * doubling each time.
+   */
+  #streamDelay(link: Required<SimLink>, connect: boolean): number {
+    let delay = this.#delay(link);
+    let rto = connect ? 1000 : 200;
+    while (link.loss > 0 && this.random.next() < link.loss) {
+      delay += rto;
+      rto *= 2;
+    }
+    return delay;
   }
 
   async #flush(): Promise<void> {
