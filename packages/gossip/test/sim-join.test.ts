@@ -17,3 +17,18 @@ test("50 members joining through one seed converge to all-alive everywhere", asy
     for (const m of cluster.members) assert.equal(m.gossip.stats().deathsDeclared, 0);
   });
 });
+
+test("200 members converge within seconds of simulated time, and of real time", async () => {
+  const started = performance.now();
+  const cluster = await createCluster(200);
+  await withSeed(cluster.net, async () => {
+    await joinAll(cluster);
+    const all = names(cluster.members);
+    const ok = await cluster.net.runUntil(() => allSee(cluster.members, all, "alive"), 60_000, 250);
+    assert.ok(ok, "every member sees all 200 alive within 60 simulated seconds");
+    await cluster.net.run(30_000);
+    const wallMs = performance.now() - started;
+    console.log(`200 members: converged and ran 30 s more in ${wallMs.toFixed(0)} ms of real time`);
+    assert.ok(wallMs < 30_000, "a few seconds of real time, not minutes");
+  });
+});
