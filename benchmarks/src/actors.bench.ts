@@ -52,10 +52,14 @@ async function closedLoop(total: number, inFlight: number, op: (i: number) => Pr
   await Promise.all(workers);
 }
 
+/**
+ * New id strings every round, so the Map hashes them as it would ids off the
+ * wire; decoded from a buffer as a request's id would be (flat strings, not the
+ * cons strings a template literal makes, which a Map would first flatten).
+ */
 function freshIds(n: number): string[] {
-  // New strings every round, so the Map hashes them as it would ids off the wire.
   const stamp = `a${Math.random().toString(36).slice(2, 8)}-`;
-  return Array.from({ length: n }, (_, i) => `${stamp}${i}`);
+  return Array.from({ length: n }, (_, i) => Buffer.from(`${stamp}${i}`, "latin1").toString("latin1"));
 }
 
 function newRuntime(): ActorRuntime {
@@ -112,6 +116,32 @@ bench.add(
     for (let i = 0; i < ACTIVATIONS; i++) runtime.cast("Counter", ids[i] as string, 1);
   }),
   activationRound,
+);
+
+// Same-run floor for activation by call: the closed loop inserting a new
+// { id, instance } record in a Map per id and answering from it, no runtime.
+let floorMap = new Map<string, { id: string; actor: Counter }>();
+const T_ACTIVATE_BASE = "baseline: 100k Map inserts + instances, 256 in flight";
+bench.add(
+  T_ACTIVATE_BASE,
+  bulk(T_ACTIVATE_BASE, ACTIVATIONS, () =>
+    closedLoop(ACTIVATIONS, IN_FLIGHT, (i) => {
+      const id = ids[i] as string;
+      let entry = floorMap.get(id);
+      if (entry === undefined) {
+        entry = { id, actor: new Counter() };
+        floorMap.set(id, entry);
+      }
+      return Promise.resolve(entry.actor.handleCall(1));
+    }),
+  ),
+  {
+    beforeEach: () => {
+      floorMap = new Map();
+      ids = freshIds(ACTIVATIONS);
+      collect();
+    },
+  },
 );
 
 // --- calls to 1,000 active actors -----------------------------------------------
@@ -195,6 +225,7 @@ const latency = (measure: string, name: string, target?: number): void => {
 
 rate("activations, 100k distinct actors, call at 256 in flight", T_ACTIVATE_CALL, ACTIVATIONS, 1_000_000);
 rate("activations, 100k distinct actors, cast", T_ACTIVATE_CAST, ACTIVATIONS, 1_000_000);
+rate("baseline: the same closed loop over a bare Map of new records", T_ACTIVATE_BASE, ACTIVATIONS);
 rate("calls to 1k active actors, 256 in flight, sync handler", T_CALLS_SYNC, CALLS, 3_000_000);
 rate("calls to 1k active actors, 256 in flight, async handler", T_CALLS_ASYNC, CALLS, 3_000_000);
 rate("baseline: the closed loop alone (awaited Promise.resolve)", T_CALLS_BASE, CALLS);
