@@ -34,7 +34,7 @@ import { type Address, addressKey, type Transport } from "./transport/transport.
 import { decodePacket, decodeStreamMessage } from "./wire/decode.js";
 import { encodeStreamMessage } from "./wire/encode.js";
 import { MessageType } from "./wire/message-type.js";
-import type { Metadata, PacketMessage } from "./wire/messages.js";
+import type { DeadMessage, Metadata, PacketMessage, SuspectMessage } from "./wire/messages.js";
 
 /** The collaborators a gossip member runs on; only the transport is required. */
 export interface GossipComponents {
@@ -337,15 +337,30 @@ export class Gossip extends EventEmitter<GossipEvents> {
         this.#prober.handleNack(m.seq);
         break;
       case MessageType.suspect:
+        this.#answerStale(m, from);
         members.applySuspect(m);
         break;
       case MessageType.alive:
         members.applyAlive(m);
         break;
       case MessageType.dead:
+        this.#answerStale(m, from);
         members.applyDead(m);
         break;
     }
+  }
+
+  /**
+   * A suspicion or death of this member older than its current incarnation: the
+   * sender has not heard the refutation yet (lost on a lossy network), so it gets
+   * our current alive directly, not only when gossip happens to reach it.
+   */
+  #answerStale(m: SuspectMessage | DeadMessage, from: Address): void {
+    const members = this.#members();
+    const local = members.local;
+    if (m.name !== local.name || m.incarnation >= local.incarnation || members.leaving) return;
+    const alive = this.#out.encodeUpdate(members.localAlive());
+    if (alive !== undefined) this.#out.send(from, [alive]);
   }
 
   async #onStream(request: Uint8Array, _from: Address): Promise<Uint8Array> {

@@ -39,8 +39,14 @@ export class Disseminator {
     this.#queue.clear();
   }
 
-  /** Queues an update about `name`; metadata too large for a datagram goes as its digest. */
+  /** Queues an update about `name`. */
   broadcast(name: string, message: AliveMessage | SuspectMessage | DeadMessage, onDone?: () => void): void {
+    const bytes = this.encodeUpdate(message);
+    if (bytes !== undefined) this.#queue.enqueue(name, bytes, onDone);
+  }
+
+  /** Encodes an update for a datagram: metadata too large for one goes as its digest. */
+  encodeUpdate(message: AliveMessage | SuspectMessage | DeadMessage): Uint8Array | undefined {
     let m = message;
     if (
       m.type === MessageType.alive &&
@@ -51,9 +57,9 @@ export class Disseminator {
     const bytes = encodePacketMessage(m);
     if (bytes.length + compoundOverhead(2) > this.#transport.maxPacketSize) {
       countDropped(this.#h.stats, "oversize-outgoing");
-      return;
+      return undefined;
     }
-    this.#queue.enqueue(name, bytes, onDone);
+    return bytes;
   }
 
   /** One datagram: the primary messages plus as many piggybacked broadcasts as fit. */
