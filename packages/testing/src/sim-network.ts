@@ -433,31 +433,34 @@ export class SimNetwork {
         this.countDrop("partition");
         return;
       }
-      this.clock.setTimeout(() => {
-        const dest = this.#nodes.get(toKey);
-        if (dest === undefined || dest.crashed || !dest.transport.started) {
-          // A dead process's port refuses the connection.
-          from.arrive(() =>
-            settle(() => reject(new MeshError("MESH_ERR_NODE_UNREACHABLE", `connection to ${toKey} refused`))),
-          );
-          return;
-        }
-        dest.arrive(() => {
-          this.#asyncWork = true;
-          dest.transport.serve(payload, from.address).then(
-            (reply) => {
-              this.#stats.streamBytes += payload.length + reply.length;
-              this.#reply(from, dest, () => settle(() => resolve(reply.slice())));
-            },
-            (error: unknown) =>
-              this.#reply(from, dest, () =>
-                settle(() =>
-                  reject(new MeshError("MESH_ERR_NODE_UNREACHABLE", "stream closed by peer", { cause: error })),
+      this.clock.setTimeout(
+        () => {
+          const dest = this.#nodes.get(toKey);
+          if (dest === undefined || dest.crashed || !dest.transport.started) {
+            // A dead process's port refuses the connection.
+            from.arrive(() =>
+              settle(() => reject(new MeshError("MESH_ERR_NODE_UNREACHABLE", `connection to ${toKey} refused`))),
+            );
+            return;
+          }
+          dest.arrive(() => {
+            this.#asyncWork = true;
+            dest.transport.serve(payload, from.address).then(
+              (reply) => {
+                this.#stats.streamBytes += payload.length + reply.length;
+                this.#reply(from, dest, () => settle(() => resolve(reply.slice())));
+              },
+              (error: unknown) =>
+                this.#reply(from, dest, () =>
+                  settle(() =>
+                    reject(new MeshError("MESH_ERR_NODE_UNREACHABLE", "stream closed by peer", { cause: error })),
+                  ),
                 ),
-              ),
-          );
-        });
-      }, this.#streamDelay(out, true));
+            );
+          });
+        },
+        this.#streamDelay(out, true),
+      );
     });
   }
 
