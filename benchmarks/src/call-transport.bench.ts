@@ -7,12 +7,14 @@
  * transport alone must beat them comfortably): >= 0.9x at 1 in flight with
  * p50 <= baseline + 10 µs, >= 0.8x at 16, >= 0.75x at 256.
  *
- * Also measures, with tinybench, the codec choice the transport made
- * (msgpackr maps vs records) and, with BENCH_FLUSH_COMPARE=1, both flush modes.
+ * Also measures the choices the transport made: msgpackr maps vs records
+ * (tinybench), one concatenated write per batch vs cork/uncork, and, with
+ * BENCH_FLUSH_COMPARE=1, both flush modes (microtask vs setImmediate).
  *
  * Run: pnpm exec tsc -b benchmarks && node benchmarks/dist/call-transport.bench.js
  *      (BENCH_SECONDS=4 per point and system; about 10 s per point in all)
  */
+import { connect, createServer } from "node:net";
 import { CallClient } from "@mesh/node";
 import { Packr, Unpackr } from "msgpackr";
 import { Bench, hrtimeNow } from "tinybench";
@@ -39,7 +41,7 @@ const IDS = Array.from({ length: 1000 }, (_, i) => `player_${i}`);
 // --- codec: why useRecords: false ---------------------------------------------------------
 async function codecBench(): Promise<void> {
   const message = [1, 12345, "GameActor", "player_1", "game", PAYLOAD, undefined, 5000, [], 0];
-  const bench = new Bench({ time: 500, warmupTime: 100, now: hrtimeNow });
+  const bench = new Bench({ time: 1000, warmupTime: 200, now: hrtimeNow });
   for (const useRecords of [false, true]) {
     const packr = new Packr({ useRecords });
     const unpackr = new Unpackr({ useRecords });
@@ -54,9 +56,49 @@ async function codecBench(): Promise<void> {
   await bench.run();
   console.log("codec (one call message)");
   for (const task of bench.tasks) {
-    const meanMs = task.result?.latency.mean ?? Number.NaN;
-    console.log(`  ${task.name.padEnd(52)} ${fmt(meanMs * 1e6).padStart(6)} ns/op`);
+    // The median, not the mean: on a shared machine the mean carries other processes' pauses.
+    const p50Ms = task.result?.latency.p50 ?? Number.NaN;
+    console.log(`  ${task.name.padEnd(52)} ${fmt(p50Ms * 1e6).padStart(6)} ns/op (median)`);
   }
+}
+
+// --- batched writes: one concatenated write vs cork/uncork --------------------------------
+/** CPU ns per 77-byte frame, 64 frames per batch, into a loopback socket (in this process). */
+async function writeBatchBench(): Promise<void> {
+  const server = createServer((socket) => socket.resume());
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  const socket = connect({ host: "127.0.0.1", port, noDelay: true });
+  await new Promise((resolve) => socket.once("connect", resolve));
+  const frames = Array.from({ length: 64 }, () => Buffer.alloc(77, 1));
+  const flushed = () => new Promise((resolve) => socket.write(Buffer.alloc(0), resolve));
+  const run = async (cork: boolean): Promise<number> => {
+    const batches = 3000;
+    const before = process.cpuUsage();
+    for (let b = 0; b < batches; b++) {
+      if (cork) {
+        socket.cork();
+        for (const frame of frames) socket.write(frame);
+        socket.uncork();
+      } else {
+        socket.write(Buffer.concat(frames));
+      }
+      if (b % 16 === 15) await flushed();
+    }
+    await flushed();
+    const cpu = process.cpuUsage(before);
+    return ((cpu.user + cpu.system) * 1000) / (batches * frames.length);
+  };
+  const best = { concat: Number.POSITIVE_INFINITY, cork: Number.POSITIVE_INFINITY };
+  for (let round = 0; round < 5; round++) {
+    best.concat = Math.min(best.concat, await run(false));
+    best.cork = Math.min(best.cork, await run(true));
+  }
+  socket.destroy();
+  await new Promise((resolve) => server.close(resolve));
+  console.log("batched write of 64 frames of 77 B (CPU per frame, best of 5)");
+  console.log(`  one write of Buffer.concat   ${fmt(best.concat).padStart(6)} ns   <- what FrameWriter does`);
+  console.log(`  cork, 64 writes, uncork      ${fmt(best.cork).padStart(6)} ns`);
 }
 
 // --- cross-process points -----------------------------------------------------------------
@@ -89,6 +131,7 @@ function row(cells: (string | number)[], widths: number[]): string {
 
 async function main(): Promise<void> {
   await codecBench();
+  await writeBatchBench();
   const modes: FlushMode[] = process.env.BENCH_FLUSH_COMPARE === "1" ? ["microtask", "immediate"] : ["microtask"];
   const widths = [9, 10, 7, 7, 11, 10, 7, 7, 11, 5, 22, 4];
   for (const mode of modes) {
