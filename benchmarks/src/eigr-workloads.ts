@@ -7,9 +7,9 @@ import { createNode } from "@mesh/node";
 import { fmt, quantile, runLoad } from "./load.js";
 
 class GameActor {
-  #n = 0;
+  calls = 0;
   handleCall(payload: unknown): unknown {
-    this.#n++;
+    this.calls++;
     return payload;
   }
 }
