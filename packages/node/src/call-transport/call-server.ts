@@ -17,8 +17,11 @@ import { WireCodec } from "./wire-codec.js";
 /**
  * The answering side of the node-to-node transport: listens on host:port,
  * decodes requests, passes them to a {@link CallHandler} and writes its
- * answers. Requests whose caller has given up — their deadline passed before
- * they could start, or a cancel arrived — are dropped and their `signal` fires.
+ * answers. A request that arrives with no time left never reaches the
+ * handler. One the handler holds is marked `abandoned` (and its `signal` fires)
+ * the moment its caller gives up — its deadline passes, a cancel arrives, or
+ * its connection closes — its reply is then dropped, and its in-flight slot is
+ * free: the handler should check `abandoned` before starting queued work.
  *
  * ```ts
  * const server = new CallServer({ onCall: async (call) => call.payload, onCast: () => {} }, { port: 7000 });

@@ -31,9 +31,12 @@ export interface IncomingCall extends IncomingCast {
 
 /**
  * What the node's routing layer implements to receive calls and casts. `onCall`
- * resolves with the reply value, or rejects — with a MeshError whose code and
- * message (and `details`, if encodable) travel back to the caller; anything
- * else thrown travels as MESH_ERR_ACTOR_THREW with its message.
+ * is called as soon as a request is decoded; it resolves with the reply value,
+ * or rejects — with a MeshError whose code and message (and `details`, if
+ * encodable) travel back to the caller; anything else thrown travels as
+ * MESH_ERR_ACTOR_THREW with its message. Work that waits (a mailbox) should
+ * check `call.abandoned` when it would start, and skip it if set: the caller
+ * has given up, and no reply will be sent.
  */
 export interface CallHandler {
   onCall(call: IncomingCall): Promise<unknown>;
