@@ -1,6 +1,6 @@
 import { type ActorClass, type ActorRouter, ActorRuntime, type CallResult } from "@mesh/actors";
 import type { MemberView } from "@mesh/gossip";
-import { type ErrorCode, invalidArgument, isMeshError, MeshError, throwIfAborted } from "@mesh/interface";
+import { abortedError, type ErrorCode, invalidArgument, isMeshError, MeshError, throwIfAborted } from "@mesh/interface";
 import { type CapabilityChange, createHasher, type Hasher, type RingMember, ShardTables, shardFor } from "@mesh/ring";
 import { EventEmitter } from "eventemitter3";
 import type { CallHandler, IncomingCall, IncomingCast } from "./call-transport/index.js";
@@ -41,6 +41,7 @@ interface Routed {
   readonly initArg: unknown;
   readonly timeoutMs: number | undefined;
   readonly signal: AbortSignal | undefined;
+  readonly waitForNodes: boolean;
 }
 
 const MEMBER_EVENTS: readonly MemberEventName[] = [
@@ -84,6 +85,8 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   #state: "running" | "stopping" | "stopped" = "running";
   #leaving = false;
   #rebuildQueued = false;
+  /** Calls waiting for a node with a capability (`waitForNodes`), woken when the tables change. */
+  readonly #nodeWaiters = new Map<string, Set<(error?: unknown) => void>>();
   /** Calls from other nodes being served now, and when the last one arrived (drives the leave drain). */
   #inbound = 0;
   #lastInboundAt = Number.NEGATIVE_INFINITY;
@@ -248,6 +251,8 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
 
   async #stop(): Promise<void> {
     this.#state = "stopping";
+    const stopped = new MeshError("MESH_ERR_NODE_STOPPED", `node ${this.name} is stopping`);
+    for (const waiters of [...this.#nodeWaiters.values()]) for (const wake of [...waiters]) wake(stopped);
     const { clock, stopTimeoutMs, logger } = this.#config;
     let timer: ReturnType<typeof clock.setTimeout> | undefined;
     const gaveUp = new Promise<true>((resolve) => {
@@ -324,6 +329,11 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       this.#callAddresses = addresses;
     }
     const changes = this.#tables.update(members);
+    for (const [capability, waiters] of this.#nodeWaiters) {
+      if (this.#tables.nodesFor(capability).length === 0) continue;
+      this.#nodeWaiters.delete(capability);
+      for (const wake of waiters) wake();
+    }
     if (link !== undefined && changes.length > 0) this.#rebalance(changes, new Set(members.map((m) => m.name)));
   }
 
@@ -427,6 +437,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       initArg: request.initArg,
       timeoutMs: request.timeoutMs,
       signal: request.signal,
+      waitForNodes: request.waitForNodes === true,
     };
   }
 
@@ -451,8 +462,39 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     }
   }
 
+  /** Resolves when some live node has `capability`; the call's deadline, its signal or stop() end the wait. */
+  #nodesAppear(routed: Routed, timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const capability = routed.capability;
+      let waiters = this.#nodeWaiters.get(capability);
+      if (waiters === undefined) {
+        waiters = new Set();
+        this.#nodeWaiters.set(capability, waiters);
+      }
+      const all = waiters;
+      const done = (error?: unknown): void => {
+        all.delete(wake);
+        if (all.size === 0 && this.#nodeWaiters.get(capability) === all) this.#nodeWaiters.delete(capability);
+        deadline.cancel();
+        routed.signal?.removeEventListener("abort", onAbort);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const wake = (error?: unknown): void => done(error);
+      const onAbort = (): void => done(abortedError(routed.signal as AbortSignal));
+      // Only forgets the waiter: the caller's own deadline has rejected the call by then.
+      const deadline = this.#deadlines.add(timeoutMs, () =>
+        done(new MeshError("MESH_ERR_NO_NODES", `no live node has the capability "${capability}"`)),
+      );
+      all.add(wake);
+      routed.signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
   /** Sends the call to its owner: this node's runtime, or the owner's call endpoint. */
   async #dispatch(routed: Routed, chain: readonly string[], hops: number, timeoutMs: number): Promise<CallResult> {
+    if (routed.waitForNodes && this.#tables.nodesFor(routed.capability).length === 0)
+      await this.#nodesAppear(routed, timeoutMs);
     const owner = this.#owner(routed);
     if (owner !== this.name) {
       try {
@@ -658,6 +700,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       initArg: message.initArg,
       timeoutMs,
       signal,
+      waitForNodes: false,
     };
   }
 

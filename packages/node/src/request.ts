@@ -15,6 +15,11 @@ export interface Request {
   readonly timeoutMs?: number;
   /** Cancels the call on the caller's side. */
   readonly signal?: AbortSignal;
+  /**
+   * When no live node has the capability: false rejects at once with MESH_ERR_NO_NODES;
+   * true waits for one to appear until the call's deadline. @default false
+   */
+  readonly waitForNodes?: boolean;
 }
 
 /** Checks every field a caller may get wrong, naming the one that is. */
@@ -32,6 +37,9 @@ export function validateRequest(request: unknown): Request {
   const timeoutMs = r.timeoutMs;
   if (timeoutMs !== undefined && !(typeof timeoutMs === "number" && timeoutMs > 0 && !Number.isNaN(timeoutMs))) {
     throw invalidArgument("request.timeoutMs", "a positive number", timeoutMs);
+  }
+  if (r.waitForNodes !== undefined && typeof r.waitForNodes !== "boolean") {
+    throw invalidArgument("request.waitForNodes", "a boolean", r.waitForNodes);
   }
   if (r.signal !== undefined && !(r.signal instanceof AbortSignal)) {
     throw invalidArgument("request.signal", "an AbortSignal", r.signal);

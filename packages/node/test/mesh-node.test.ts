@@ -162,6 +162,35 @@ describe("createNode on one node", () => {
     await node.stop();
   });
 
+  it("waits for a node with the capability when asked to, until the deadline", async () => {
+    const clock = new FakeClock();
+    const node = await createNode({ name: "n1", capabilities: ["game"], actors: { Counter }, clock });
+    const arrives = node.call({ module: "Counter", id: "w", capability: "payment", payload: 5, waitForNodes: true });
+    const neverArrives = rejectsWith(
+      node.call({ module: "Counter", id: "v", capability: "video", timeoutMs: 100, waitForNodes: true }),
+      "MESH_ERR_TIMEOUT",
+    );
+    await rejectsWith(node.call({ module: "Counter", id: "w", capability: "payment" }), "MESH_ERR_NO_NODES");
+    await node.registerCapabilities(["payment"]);
+    assert.deepEqual(await arrives, {
+      pid: { node: "n1", module: "Counter", id: "w", shard: node.shardFor("w") },
+      response: 5,
+    });
+    clock.advance(100);
+    await neverArrives;
+    await rejectsWith(
+      node.call({ module: "Counter", id: "v", capability: "video", waitForNodes: "yes" } as never),
+      "MESH_ERR_INVALID_ARGUMENT",
+      /request.waitForNodes/,
+    );
+    const waiting = rejectsWith(
+      node.call({ module: "Counter", id: "v", capability: "video", waitForNodes: true }),
+      "MESH_ERR_NODE_STOPPED",
+    );
+    await node.stop();
+    await waiting;
+  });
+
   it("shards ids identically and validates shard and capability", async () => {
     const node = await createNode({ name: "n1", shardCount: 64 });
     const shard = node.shardFor("player_1");
