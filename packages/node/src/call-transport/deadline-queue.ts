@@ -23,9 +23,15 @@ export interface DeadlineEntry {
 export class DeadlineQueue<T extends DeadlineEntry> {
   readonly #clock: Clock;
   readonly #onExpire: (entry: T) => void;
-  /** Slots before #head are cleared (undefined) so finished entries die young instead of being promoted by GC. */
+  /**
+   * Entries in deadline order in [#head, #tail). Slots outside are undefined, so
+   * finished entries die young instead of being kept alive (and promoted) by the
+   * queue. The ends move by index, never by `length = …`, which is a slow runtime
+   * call in V8.
+   */
   #entries: (T | undefined)[] = [];
   #head = 0;
+  #tail = 0;
   #live = 0;
   #timer: TimerHandle | undefined;
   #armedAt = Number.POSITIVE_INFINITY;
@@ -46,17 +52,22 @@ export class DeadlineQueue<T extends DeadlineEntry> {
 
   /** Slots held in memory, finished ones included (for tests of the compaction bound). */
   get retained(): number {
-    return this.#entries.length - this.#head;
+    return this.#tail - this.#head;
   }
 
   add(entry: T): void {
     const entries = this.#entries;
-    const last = entries[entries.length - 1];
-    if (entries.length === this.#head || last === undefined || last.deadline <= entry.deadline) {
-      entries.push(entry);
+    const tail = this.#tail;
+    const last = tail > this.#head ? entries[tail - 1] : undefined;
+    if (last === undefined || last.deadline <= entry.deadline) {
+      entries[tail] = entry;
     } else {
-      entries.splice(this.#insertionPoint(entry.deadline), 0, entry);
+      // An earlier deadline than the last one (rare: a shorter timeout): shift to keep the order.
+      const at = this.#insertionPoint(entry.deadline);
+      for (let i = tail; i > at; i--) entries[i] = entries[i - 1];
+      entries[at] = entry;
     }
+    this.#tail = tail + 1;
     this.#live++;
     if (entry.deadline < this.#armedAt) this.#arm(entry.deadline);
   }
@@ -65,14 +76,19 @@ export class DeadlineQueue<T extends DeadlineEntry> {
   finished(): void {
     this.#live--;
     this.#dropFinishedHead();
-    if (this.#entries.length - this.#head > 2 * this.#live + 64) this.#compact();
+    if (this.#tail - this.#head > 2 * this.#live + 64) this.#compact();
   }
 
   /** Empties the queue without expiring anything and cancels the timer; returns the live entries. */
   clear(): T[] {
-    const live = this.#entries.slice(this.#head).filter((e): e is T => e !== undefined && !e.done);
+    const live: T[] = [];
+    for (let i = this.#head; i < this.#tail; i++) {
+      const entry = this.#entries[i];
+      if (entry !== undefined && !entry.done) live.push(entry);
+    }
     this.#entries = [];
     this.#head = 0;
+    this.#tail = 0;
     this.#live = 0;
     this.#disarm();
     return live;
@@ -80,7 +96,7 @@ export class DeadlineQueue<T extends DeadlineEntry> {
 
   #insertionPoint(deadline: number): number {
     let lo = this.#head;
-    let hi = this.#entries.length;
+    let hi = this.#tail;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if ((this.#entries[mid] as T).deadline <= deadline) lo = mid + 1;
@@ -91,21 +107,32 @@ export class DeadlineQueue<T extends DeadlineEntry> {
 
   #dropFinishedHead(): void {
     const entries = this.#entries;
-    while (this.#head < entries.length && (entries[this.#head] as T).done) entries[this.#head++] = undefined;
-    if (this.#head === entries.length) {
-      entries.length = 0;
+    while (this.#head < this.#tail && (entries[this.#head] as T).done) entries[this.#head++] = undefined;
+    if (this.#head === this.#tail) {
       this.#head = 0;
-    } else if (this.#head > 1024 && this.#head * 2 > entries.length) {
-      // Shift the live part down in place: amortised O(1) per entry, no new array.
-      entries.copyWithin(0, this.#head);
-      entries.length -= this.#head;
-      this.#head = 0;
+      this.#tail = 0;
+      // After a burst, give the big array back.
+      if (entries.length > RELEASE_ABOVE_SLOTS) this.#entries = [];
+    } else if (this.#head > 1024 && this.#head * 2 > this.#tail) {
+      this.#moveDown((entry) => entry !== undefined);
     }
   }
 
   #compact(): void {
-    this.#entries = this.#entries.slice(this.#head).filter((e) => e !== undefined && !e.done);
+    this.#moveDown((entry) => entry !== undefined && !entry.done);
+  }
+
+  /** Moves the kept entries of [head, tail) to the front, in order, and clears the rest. */
+  #moveDown(keep: (entry: T | undefined) => boolean): void {
+    const entries = this.#entries;
+    let to = 0;
+    for (let from = this.#head; from < this.#tail; from++) {
+      const entry = entries[from];
+      if (keep(entry)) entries[to++] = entry;
+    }
+    for (let i = to; i < this.#tail; i++) entries[i] = undefined;
     this.#head = 0;
+    this.#tail = to;
   }
 
   #arm(at: number): void {
@@ -126,7 +153,7 @@ export class DeadlineQueue<T extends DeadlineEntry> {
     const now = this.#clock.now();
     const entries = this.#entries;
     // Expire in deadline order; an onExpire callback may add entries (appended behind) or finish others.
-    while (this.#head < entries.length && (entries[this.#head] as T).deadline <= now) {
+    while (this.#head < this.#tail && (entries[this.#head] as T).deadline <= now) {
       const entry = entries[this.#head] as T;
       entries[this.#head++] = undefined;
       if (entry.done) continue;
@@ -136,7 +163,9 @@ export class DeadlineQueue<T extends DeadlineEntry> {
       if (this.#entries !== entries) break;
     }
     this.#dropFinishedHead();
-    const next = this.#entries[this.#head];
+    const next = this.#head < this.#tail ? this.#entries[this.#head] : undefined;
     if (next !== undefined && next.deadline < this.#armedAt) this.#arm(next.deadline);
   }
 }
+
+const RELEASE_ABOVE_SLOTS = 4096;

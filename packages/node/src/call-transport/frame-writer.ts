@@ -27,9 +27,14 @@ export class FrameWriter {
   readonly #counters: Counters;
   readonly #mode: FlushMode;
   #socket: Socket | undefined;
-  /** Slots before #head are cleared, so written frames are not kept alive by the queue. */
+  /**
+   * Frames waiting in [#head, #tail); written slots are cleared, so frames are
+   * not kept alive by the queue. The ends move by index, never by `length = …`,
+   * which is a slow runtime call in V8.
+   */
   #queue: (Uint8Array | undefined)[] = [];
   #head = 0;
+  #tail = 0;
   #queuedBytes = 0;
   #scheduled = false;
   #stalled = false;
@@ -58,7 +63,7 @@ export class FrameWriter {
   }
 
   get queuedFrames(): number {
-    return this.#queue.length - this.#head;
+    return this.#tail - this.#head;
   }
 
   /** True while waiting for the socket's 'drain'. */
@@ -81,13 +86,14 @@ export class FrameWriter {
     const discarded = this.queuedFrames;
     this.#queue = [];
     this.#head = 0;
+    this.#tail = 0;
     this.#queuedBytes = 0;
     this.#stalled = false;
     return discarded;
   }
 
   enqueue(frame: Uint8Array): void {
-    this.#queue.push(frame);
+    this.#queue[this.#tail++] = frame;
     this.#queuedBytes += frame.length;
     if (this.#socket !== undefined) this.#schedule();
   }
@@ -103,17 +109,18 @@ export class FrameWriter {
     const socket = this.#socket;
     if (socket === undefined || socket.destroyed) return;
     const queue = this.#queue;
-    while (this.#head < queue.length && !this.#stalled) {
+    const tail = this.#tail;
+    while (this.#head < tail && !this.#stalled) {
       let chunk: Uint8Array;
       const first = queue[this.#head] as Uint8Array;
-      if (first.length >= MAX_WRITE_BYTES || this.#head + 1 === queue.length) {
+      if (first.length >= MAX_WRITE_BYTES || this.#head + 1 === tail) {
         chunk = first;
         queue[this.#head++] = undefined;
         this.#counters.framesOut++;
       } else {
         let end = this.#head;
         let bytes = 0;
-        while (end < queue.length && bytes + (queue[end] as Uint8Array).length <= MAX_WRITE_BYTES) {
+        while (end < tail && bytes + (queue[end] as Uint8Array).length <= MAX_WRITE_BYTES) {
           bytes += (queue[end] as Uint8Array).length;
           end++;
         }
@@ -137,13 +144,17 @@ export class FrameWriter {
         this.#onStall?.(true);
       }
     }
-    if (this.#head === queue.length) {
-      queue.length = 0;
+    if (this.#head === tail) {
       this.#head = 0;
-    } else if (this.#head > 1024 && this.#head * 2 > queue.length) {
-      queue.copyWithin(0, this.#head);
-      queue.length -= this.#head;
+      this.#tail = 0;
+      // After a backlog, give the big array back.
+      if (queue.length > 4096) this.#queue = [];
+    } else if (this.#head > 1024 && this.#head * 2 > tail) {
+      const count = tail - this.#head;
+      for (let i = 0; i < count; i++) queue[i] = queue[this.#head + i];
+      for (let i = count; i < tail; i++) queue[i] = undefined;
       this.#head = 0;
+      this.#tail = count;
     }
   }
 }
