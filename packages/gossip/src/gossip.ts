@@ -127,7 +127,7 @@ export class Gossip extends EventEmitter<GossipEvents> {
       },
       isRunning: host.isRunning,
       request: host.request,
-      send: (to, primary) => this.#out.send(to, primary),
+      send: (to, primary, toName) => this.#out.send(to, primary, toName),
     });
     this.#suspicions = new Suspicions(host, this.#awareness);
     this.#fetcher = new MetadataFetcher(host);

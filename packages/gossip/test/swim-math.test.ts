@@ -28,9 +28,12 @@ test("suspicionTimeoutMs = mult * max(1, log10(n)) * interval", () => {
   }
 });
 
-test("retransmitLimit = mult * ceil(log10(n + 1))", () => {
+test("retransmitLimit = max(3, mult * ceil(log10(n + 1)))", () => {
   const cases: [mult: number, n: number, expected: number][] = [
-    [4, 0, 0],
+    [4, 0, 3], // the floor
+    [2, 5, 3], // the local preset at n = 5: 2 by the formula, 3 by the floor
+    [2, 10, 4],
+    [1, 100, 3],
     [4, 1, 4],
     [4, 9, 4],
     [4, 10, 8],

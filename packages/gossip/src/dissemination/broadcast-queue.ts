@@ -47,9 +47,13 @@ export class BroadcastQueue {
 
   /**
    * Takes broadcasts whose encoded sizes fit in `budgetBytes` together, at most
-   * `maxCount` of them, counting one transmission for each.
+   * `maxCount` of them, counting one transmission for each — except for an update
+   * about `recipient` itself: that copy tells the subject (a suspect can refute) but
+   * no third party, and at small n the limit is only a couple of sends, so spending
+   * one on the subject (often a dead member still probed or gossiped to) can leave a
+   * live member with no copy at all. It goes out but is not counted.
    */
-  take(budgetBytes: number, maxCount: number): Uint8Array[] {
+  take(budgetBytes: number, maxCount: number, recipient?: string): Uint8Array[] {
     if (this.#byKey.size === 0 || maxCount <= 0) return [];
     if (this.#dirty) {
       this.#order.sort((a, b) => a.transmits - b.transmits || b.id - a.id);
@@ -64,6 +68,7 @@ export class BroadcastQueue {
       if (q.bytes.length > left) continue;
       out.push(q.bytes);
       left -= q.bytes.length;
+      if (q.key === recipient) continue;
       q.transmits++;
       if (q.transmits >= limit) finished = true;
     }

@@ -62,8 +62,12 @@ export class Disseminator {
     return bytes;
   }
 
-  /** One datagram: the primary messages plus as many piggybacked broadcasts as fit. */
-  send(to: Address, primary: Uint8Array[]): void {
+  /**
+   * One datagram: the primary messages plus as many piggybacked broadcasts as fit.
+   * `toName`, the recipient's member name when known, keeps updates about the
+   * recipient itself from using up their retransmit count (see BroadcastQueue.take).
+   */
+  send(to: Address, primary: Uint8Array[], toName?: string): void {
     let used = compoundOverhead(WIRE_LIMITS.maxCompoundMessages);
     for (const m of primary) used += m.length;
     const room = this.#transport.maxPacketSize - used;
@@ -71,7 +75,8 @@ export class Disseminator {
       countDropped(this.#h.stats, "oversize-outgoing");
       return;
     }
-    for (const extra of this.#queue.take(room, WIRE_LIMITS.maxCompoundMessages - primary.length)) primary.push(extra);
+    for (const extra of this.#queue.take(room, WIRE_LIMITS.maxCompoundMessages - primary.length, toName))
+      primary.push(extra);
     this.sendPacket(to, packCompound(primary));
   }
 
@@ -116,9 +121,10 @@ export class Disseminator {
     this.#pickRandom(targets, fanOut);
     const room = this.#transport.maxPacketSize - compoundOverhead(WIRE_LIMITS.maxCompoundMessages);
     for (let i = 0; i < fanOut; i++) {
-      const messages = this.#queue.take(room, WIRE_LIMITS.maxCompoundMessages);
+      const target = targets[i] as MemberRecord;
+      const messages = this.#queue.take(room, WIRE_LIMITS.maxCompoundMessages, target.name);
       if (messages.length === 0) break;
-      this.sendPacket((targets[i] as MemberRecord).address, packCompound(messages));
+      this.sendPacket(target.address, packCompound(messages));
     }
   }
 

@@ -14,11 +14,22 @@ export function suspicionTimeoutMs(suspicionMult: number, n: number, probeInterv
 }
 
 /**
- * How many times each broadcast is piggybacked: retransmitMult * ceil(log10(n + 1)),
+ * The fewest times any broadcast is sent (a departure from memberlist, which has no
+ * floor). With the local preset (retransmitMult 2) the formula gives 2 sends up to
+ * n = 9: the first holder of a suspicion or death tells 2 of the n - 1 others, one
+ * of which may be the dead member itself, and a survivor can miss every copy and
+ * wait out its own unconfirmed suspicion (6x the minimum). Seen over real UDP at
+ * n = 5; a simulation of 200 kills had 7% of them take over 12 T (max 29 T) and,
+ * with a floor of 3, none over 13 T. Three sends cost little: small clusters only.
+ */
+export const RETRANSMIT_FLOOR = 3;
+
+/**
+ * How many times each broadcast is piggybacked: max(3, retransmitMult * ceil(log10(n + 1))),
  * enough for an epidemic to reach all n members with high probability.
  */
 export function retransmitLimit(retransmitMult: number, n: number): number {
-  return retransmitMult * Math.ceil(Math.log10(n + 1));
+  return Math.max(RETRANSMIT_FLOOR, retransmitMult * Math.ceil(Math.log10(n + 1)));
 }
 
 /** Clusters up to this size push-pull at the base interval (memberlist pushPullScaleThreshold). */

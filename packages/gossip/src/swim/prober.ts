@@ -20,8 +20,8 @@ export interface ProberHost {
   readonly membership: Membership;
   readonly stats: GossipStats;
   isRunning(): boolean;
-  /** Sends `primary` plus piggybacked broadcasts in one datagram. */
-  send(to: Address, primary: Uint8Array[]): void;
+  /** Sends `primary` plus piggybacked broadcasts in one datagram; `toName` is the recipient when known. */
+  send(to: Address, primary: Uint8Array[], toName?: string): void;
   request(to: Address, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
 }
 
@@ -91,7 +91,7 @@ export class Prober {
       countDropped(this.#h.stats, "misdirected");
       return;
     }
-    this.#h.send(from, [encodePacketMessage({ type: MessageType.ack, seq: m.seq })]);
+    this.#h.send(from, [encodePacketMessage({ type: MessageType.ack, seq: m.seq })], m.source);
   }
 
   handleAck(seq: number): void {
@@ -106,9 +106,11 @@ export class Prober {
   handleIndirectPing(m: IndirectPingMessage, from: Address): void {
     const h = this.#h;
     const seq = this.#nextSeq();
-    h.send(m.targetAddress, [
-      encodePacketMessage({ type: MessageType.ping, seq, target: m.target, source: h.membership.local.name }),
-    ]);
+    h.send(
+      m.targetAddress,
+      [encodePacketMessage({ type: MessageType.ping, seq, target: m.target, source: h.membership.local.name })],
+      m.target,
+    );
     let acked = false;
     const nackTimer = m.wantNack
       ? h.clock.setTimeout(
@@ -209,7 +211,7 @@ export class Prober {
       // Lifeguard buddy: the suspect hears of its suspicion from us now, not only when gossip reaches it.
       primary.push(encodePacketMessage({ type: MessageType.suspect, name, incarnation, from: self }));
     }
-    h.send(address, primary);
+    h.send(address, primary, name);
     const deadline = h.clock.now() + intervalMs;
     let done = false;
     let nacks = 0;
