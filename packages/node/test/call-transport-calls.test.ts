@@ -107,6 +107,25 @@ describe("call transport: calls over real TCP", () => {
     assert.equal(threw.error.message, "boom");
   });
 
+  it("accepts a plain value, a foreign thenable or a synchronous throw from the handler", async (t) => {
+    const server = await startServer(t, {
+      onCall: ((call: { payload: unknown }) => {
+        if (call.payload === "plain") return "plain reply";
+        if (call.payload === "thenable") {
+          // biome-ignore lint/suspicious/noThenProperty: a thenable that is not a Promise is what this test sends.
+          return { then: (ok: (v: unknown) => void) => ok("thenable reply") };
+        }
+        throw new MeshError("MESH_ERR_UNKNOWN_MODULE", "thrown before any promise");
+      }) as unknown as (call: unknown) => Promise<unknown>,
+      onCast: () => {},
+    });
+    const client = await startClient(t);
+    assert.equal(await client.call(server.address, request("plain")), "plain reply");
+    assert.equal(await client.call(server.address, request("thenable")), "thenable reply");
+    const thrown = await outcome(client.call(server.address, request("throw")));
+    assert.ok(isMeshError(thrown.error, "MESH_ERR_UNKNOWN_MODULE"));
+  });
+
   it("fails only the call whose payload cannot be encoded; the connection carries on", async (t) => {
     const held = new HeldCalls();
     const server = await startServer(t, held);

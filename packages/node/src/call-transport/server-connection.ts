@@ -151,14 +151,15 @@ export class ServerConnection {
     );
     this.#inFlight.add(call);
     deadlines.add(call);
-    let result: Promise<unknown>;
+    let result: PromiseLike<unknown> | unknown;
     try {
       result = handler.onCall(call);
     } catch (error) {
       this.#fail(call, error);
       return !this.#closed;
     }
-    if (result instanceof Promise) {
+    // Any thenable, not only this realm's Promise; a plain value (from untyped JS) is the reply.
+    if (isThenable(result)) {
       result.then(
         (value) => this.#reply(call, value),
         (error: unknown) => this.#fail(call, error),
@@ -268,4 +269,8 @@ export class ServerConnection {
     this.#inFlight.clear();
     this.#ctx.onClosed(this);
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
 }
