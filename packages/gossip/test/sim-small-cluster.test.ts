@@ -48,3 +48,30 @@ test("at N = 5 on the local preset, every survivor of a kill hears of the death,
   }
   console.log(`${kills} kills: slowest all-dead after ${(worst / T).toFixed(1)} T`);
 });
+
+test("a prober whose event loop stalls briefly while an ack is in flight reads the ack before it suspects", async () => {
+  // Node runs due timers before it reads sockets. A stall shorter than the probe
+  // timeout used to end with the probe's deadline firing first, so the member
+  // suspected a target whose ack sat unread: seen under CPU load at startup.
+  for (let k = 0; k < 20; k++) {
+    const seed = (testSeed() + k) >>> 0;
+    const cluster = await createCluster(3, { seed, init: () => LOCAL });
+    await joinAll(cluster);
+    const all = cluster.members;
+    assert.ok(
+      await cluster.net.runUntil(() => allSee(all, names(all), "alive"), 30_000, 50),
+      `converges (seed ${seed})`,
+    );
+    const prober = all[0] as ClusterMember;
+    const before = prober.gossip.stats();
+    // Step until the prober has just sent a ping: the ack is on its way.
+    for (let i = 0; i < 10 * T && prober.gossip.stats().probes === before.probes; i++) await cluster.net.run(1);
+    assert.ok(prober.gossip.stats().probes > before.probes, `it probed (MESH_SEED=${seed})`);
+    // Stalled past the probe deadline (one period) by less than the probe timeout.
+    cluster.net.stall(prober.sim.address, T + 50);
+    await cluster.net.run(T + 100);
+    const after = prober.gossip.stats();
+    assert.equal(after.suspicions, before.suspicions, `no suspicion after a short stall (MESH_SEED=${seed})`);
+    assert.equal(after.probesFailed, before.probesFailed, `the probe did not fail (MESH_SEED=${seed})`);
+  }
+});

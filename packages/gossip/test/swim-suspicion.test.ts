@@ -63,32 +63,34 @@ test("without dogpile (k = 0) the minimum applies from the start; cancel stops i
   assert.deepEqual(other.fired, []);
 });
 
-test("a timer that fires late (event-loop stall) yields one turn to pending input before it kills", async () => {
-  const net = new SimNetwork({ seed: 1 });
-  const node = net.addNode();
-  const fired: number[] = [];
-  const make = (lateAfterMs: number | undefined) =>
-    new Suspicion({
-      clock: node.clock,
-      from: "a",
-      expected: 0,
-      minMs: 1000,
-      maxMs: 1000,
-      onTimeout: () => fired.push(net.clock.now()),
-      lateAfterMs,
+for (const stallMs of [3000, 1050]) {
+  test(`after a stall (timer ${stallMs - 1000} ms late) a suspicion yields one turn to pending input before it kills`, async () => {
+    const net = new SimNetwork({ seed: 1 });
+    const node = net.addNode();
+    const fired: number[] = [];
+    const make = (yieldFirst: boolean) =>
+      new Suspicion({
+        clock: node.clock,
+        from: "a",
+        expected: 0,
+        minMs: 1000,
+        maxMs: 1000,
+        onTimeout: () => fired.push(net.clock.now()),
+        yieldFirst,
+      });
+    const graceful = make(true);
+    const plain = make(false);
+    net.stall(node.address, stallMs);
+    await net.run(stallMs - 100);
+    // A refutation arrives during the stall and is read only after the overdue timers ran.
+    node.arrive(() => {
+      graceful.cancel();
+      plain.cancel();
     });
-  const graceful = make(500);
-  const plain = make(undefined);
-  net.stall(node.address, 3000);
-  await net.run(2000);
-  // A refutation arrives during the stall and is read only after the overdue timers ran.
-  node.arrive(() => {
-    graceful.cancel();
-    plain.cancel();
+    await net.run(2000);
+    assert.deepEqual(fired, [stallMs], "only the suspicion without grace killed before reading the refutation");
   });
-  await net.run(2000);
-  assert.deepEqual(fired, [3000], "only the suspicion without grace killed before reading the refutation");
-});
+}
 
 test("a member in poor health holds its accusation until it is healthy again", () => {
   const clock = new FakeClock();

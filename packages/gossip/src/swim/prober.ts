@@ -216,11 +216,13 @@ export class Prober {
     let done = false;
     let nacks = 0;
     let expectedNacks = 0;
+    let yieldTimer: TimerHandle | undefined;
     const finish = (): void => {
       done = true;
       this.#acks.delete(seq);
       h.clock.clearTimeout(indirectTimer);
       h.clock.clearTimeout(deadlineTimer);
+      if (yieldTimer !== undefined) h.clock.clearTimeout(yieldTimer);
     };
     this.#acks.set(seq, {
       onAck: () => {
@@ -238,7 +240,7 @@ export class Prober {
       expectedNacks = this.#indirect(seq, name, address);
       if (h.config.streamFallbackPing) this.#streamPing(seq, name, address, deadline - h.clock.now());
     }, h.config.probeTimeoutMs);
-    const deadlineTimer = h.clock.setTimeout(() => {
+    const decide = (): void => {
       if (done) return;
       finish();
       if (!h.isRunning()) return;
@@ -255,6 +257,14 @@ export class Prober {
       h.awareness.applyDelta(expectedNacks > 0 ? Math.max(0, expectedNacks - nacks) : 1);
       h.stats.probesFailed++;
       h.membership.applySuspect({ type: MessageType.suspect, name, incarnation, from: self });
+    };
+    // Local health: Node runs due timers before it reads sockets, so after a stall of
+    // our own event loop, even one far shorter than the probe timeout, the ack may be
+    // waiting unread. One more turn (a 0 ms timer runs after the poll phase) reads it.
+    const deadlineTimer = h.clock.setTimeout(() => {
+      if (done) return;
+      if (h.config.lifeguardAwareness) yieldTimer = h.clock.setTimeout(decide, 0);
+      else decide();
     }, intervalMs);
   }
 

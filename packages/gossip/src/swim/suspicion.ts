@@ -16,11 +16,11 @@ export class Suspicion {
   readonly #expected: number;
   readonly #confirmedBy: Set<string>;
   readonly #onTimeout: () => void;
-  readonly #lateAfterMs: number | undefined;
+  readonly #yieldFirst: boolean;
   readonly #holdMs: (() => number) | undefined;
   #confirmations = 0;
   #timer: TimerHandle | undefined;
-  #dueAt = 0;
+  #yielded = false;
 
   constructor(options: {
     readonly clock: Clock;
@@ -30,12 +30,13 @@ export class Suspicion {
     readonly maxMs: number;
     readonly onTimeout: () => void;
     /**
-     * Local health: a timer that fires this much past its deadline means this
-     * member's event loop was stalled, and a refutation may be waiting unread in
-     * its input. Then it yields one turn (a 0 ms timer, which runs after pending
-     * I/O) before it kills. Undefined: no such grace (plain SWIM).
+     * Local health: when the timer runs out, yield one turn (a 0 ms timer, which in
+     * Node runs after the poll phase has read pending I/O) before killing. Node runs
+     * due timers before it reads sockets, so after any stall of this member's event
+     * loop, even one far shorter than a probe timeout, a refutation may be waiting
+     * unread. Costs about a millisecond. @default false (plain SWIM)
      */
-    readonly lateAfterMs?: number | undefined;
+    readonly yieldFirst?: boolean | undefined;
     /**
      * Local health: asked when the timer runs out; a positive answer postpones the
      * death by that many ms (a member unsure of its own health does not accuse).
@@ -48,7 +49,7 @@ export class Suspicion {
     this.#maxMs = options.maxMs;
     this.#expected = options.expected;
     this.#onTimeout = options.onTimeout;
-    this.#lateAfterMs = options.lateAfterMs;
+    this.#yieldFirst = options.yieldFirst ?? false;
     this.#holdMs = options.holdMs;
     // The member that started the suspicion does not count as a confirmation of it.
     this.#confirmedBy = new Set([options.from]);
@@ -78,15 +79,15 @@ export class Suspicion {
     this.#timer = undefined;
   }
 
-  #arm(delayMs: number): void {
-    this.#dueAt = this.#clock.now() + delayMs;
+  #arm(delayMs: number, yielding = false): void {
+    this.#yielded = yielding;
     this.#timer = this.#clock.setTimeout(() => this.#fire(), delayMs);
   }
 
   #fire(): void {
     if (this.#timer === undefined) return;
-    if (this.#lateAfterMs !== undefined && this.#clock.now() - this.#dueAt > this.#lateAfterMs) {
-      this.#arm(0);
+    if (this.#yieldFirst && !this.#yielded) {
+      this.#arm(0, true);
       return;
     }
     const hold = this.#holdMs?.() ?? 0;

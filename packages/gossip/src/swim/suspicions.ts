@@ -32,7 +32,7 @@ export class Suspicions {
         expected: c.lifeguardDogpile ? expectedConfirmations(c.suspicionMult, n) : 0,
         minMs,
         maxMs: c.lifeguardDogpile ? minMs * c.suspicionMaxTimeoutMult : minMs,
-        lateAfterMs: c.lifeguardAwareness ? c.probeTimeoutMs : undefined,
+        yieldFirst: c.lifeguardAwareness,
         // A member whose own health is in doubt (score > 0: its probes fail without
         // nacks, it had to refute) holds its accusations until it is healthy again;
         // healthy members still declare real deaths. An isolated member that just got
