@@ -178,15 +178,32 @@ function checkAddress(property: string, value: unknown): Address {
   return Object.freeze({ host: a.host, port: a.port });
 }
 
+/**
+ * The probe timeout when the caller sets only the probe interval: the preset's
+ * timeout, scaled down with the interval (never up): timeout * min(1, interval /
+ * presetInterval). A departure from memberlist, which keeps the preset's timeout:
+ * the local preset's 200 ms with a 200 ms interval (the real-process tests) left
+ * the indirect probes and the stream ping no time at all (sent at the very moment
+ * of the verdict), and nacks could never arrive, so every failed probe counted
+ * against the prober's own health. At interval 200 ms it is now 40 ms; a slow ack
+ * still counts until the end of the period.
+ */
+export function defaultProbeTimeoutMs(init: GossipInit, preset: ProtocolSettings): number {
+  const interval = init.probeIntervalMs;
+  if (typeof interval !== "number" || !(interval >= 1) || interval >= preset.probeIntervalMs)
+    return preset.probeTimeoutMs;
+  return Math.max(1, Math.floor((preset.probeTimeoutMs * interval) / preset.probeIntervalMs));
+}
+
 /** Applies the preset and the overrides, validates everything, and freezes the result. */
 export function resolveGossipConfig(init: GossipInit = {}, random: Random = systemRandom): GossipConfig {
   if (typeof init !== "object" || init === null) throw invalidArgument("init", "an object", init);
   const presetName = init.preset ?? "lan";
   const preset = PRESETS[presetName];
   if (preset === undefined) throw invalidArgument("preset", '"lan", "wan" or "local"', presetName);
-  const settings: Record<string, number | boolean> = { ...preset };
+  const settings: Record<string, number | boolean> = { ...preset, probeTimeoutMs: defaultProbeTimeoutMs(init, preset) };
   for (const [key, min] of INTEGER_SETTINGS) {
-    const v = init[key] ?? preset[key];
+    const v = init[key] ?? settings[key];
     if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min)
       throw invalidArgument(key, `an integer >= ${min}`, v);
     settings[key] = v;

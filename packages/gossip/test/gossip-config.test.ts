@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { isMeshError } from "@mesh/interface";
 import { SeededRandom } from "@mesh/testing";
-import { LAN_PRESET, LOCAL_PRESET, resolveGossipConfig, WAN_PRESET } from "../src/index.js";
+import { type GossipInit, LAN_PRESET, LOCAL_PRESET, resolveGossipConfig, WAN_PRESET } from "../src/index.js";
 
 test("presets follow memberlist's LAN, WAN and Local defaults", () => {
   const table: [
@@ -24,6 +24,20 @@ test("presets follow memberlist's LAN, WAN and Local defaults", () => {
     assert.equal(p.gossipNodes, nodes, name);
     assert.ok(Object.isFrozen(p));
   }
+});
+
+test("a shorter probe interval alone scales the preset's probe timeout down with it, never up", () => {
+  const cases: [init: GossipInit, timeout: number][] = [
+    [{ preset: "local", probeIntervalMs: 200 }, 40], // 200 * 200 / 1000: room for indirect probes and nacks
+    [{ preset: "local", probeIntervalMs: 500 }, 100],
+    [{ preset: "local" }, 200],
+    [{ preset: "lan", probeIntervalMs: 100 }, 50],
+    [{ preset: "lan", probeIntervalMs: 3000 }, 500], // a longer interval keeps the preset's timeout
+    [{ preset: "local", probeIntervalMs: 200, probeTimeoutMs: 150 }, 150], // an explicit timeout wins
+    [{ preset: "local", probeIntervalMs: 1 }, 1],
+  ];
+  for (const [init, timeout] of cases)
+    assert.equal(resolveGossipConfig(init).probeTimeoutMs, timeout, JSON.stringify(init));
 });
 
 test("defaults, overrides and the Lifeguard switches resolve into a frozen config", () => {
