@@ -25,6 +25,8 @@ export interface NodeStats {
   /** Actors this node handed to another owner with their state, and took over from one. */
   readonly handoffsSent: number;
   readonly handoffsReceived: number;
+  /** Shards taken over whose previous owner's handoff notice did not come within handoffTimeoutMs. */
+  readonly handoffTimeouts: number;
   readonly failures: Readonly<Record<string, number>>;
   readonly actors: ReturnType<ActorRuntime["stats"]>;
   /** Local actors per capability (networked nodes only; a standalone node does not track placement). */
@@ -73,6 +75,10 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   readonly #config: NodeConfig;
   readonly #hasher: Hasher;
   readonly #tables: ShardTables;
+  /** The tables as they would be without this node: who held a shard before this node took it. */
+  readonly #withoutSelf: ShardTables;
+  /** Other live members in the last rebuild; one not in it is new to this node's view. */
+  #knownOthers = new Set<string>();
   readonly #runtime: ActorRuntime;
   readonly #deadlines: DeadlineQueue;
   readonly #placements = new Placements();
@@ -109,6 +115,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     this.#deadlines = new DeadlineQueue(config.clock);
     this.#pending = new PendingHandoffs(config.clock, config.handoffTimeoutMs);
     this.#tables = new ShardTables({ shardCount: config.shardCount, strategy: config.placement, hasher });
+    this.#withoutSelf = new ShardTables({ shardCount: config.shardCount, strategy: config.placement, hasher });
     const router: ActorRouter = {
       call: (request, chain) => this.#call(request, chain),
       cast: (request, chain) => this.#cast(request, chain),
@@ -233,6 +240,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       forwarded: this.#forwarded,
       handoffsSent: this.#handoffsSent,
       handoffsReceived: this.#handoffsReceived,
+      handoffTimeouts: this.#pending.timedOut,
       failures: { ...this.#failures },
       actors: this.#runtime.stats(),
       actorsByCapability: this.#placements.counts(),
@@ -329,12 +337,34 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       this.#callAddresses = addresses;
     }
     const changes = this.#tables.update(members);
+    if (link !== undefined) this.#expectFromNewcomers(members);
     for (const [capability, waiters] of this.#nodeWaiters) {
       if (this.#tables.nodesFor(capability).length === 0) continue;
       this.#nodeWaiters.delete(capability);
       for (const wake of waiters) wake();
     }
     if (link !== undefined && changes.length > 0) this.#rebalance(changes, new Set(members.map((m) => m.name)));
+  }
+
+  /**
+   * A node that joins starts out owning every shard of its capabilities and, as
+   * it learns of the others, keeps its share without any move from a live owner
+   * in its own view. Yet the members it has just learned of may have been serving
+   * those shards. So for each newcomer, the shards it would own were this node
+   * not here, and that this node owns, wait for its handoff (or the timeout).
+   */
+  #expectFromNewcomers(members: readonly RingMember[]): void {
+    const others = members.filter((m) => m.name !== this.name);
+    const newcomers = new Set(others.map((m) => m.name).filter((name) => !this.#knownOthers.has(name)));
+    this.#knownOthers = new Set(others.map((m) => m.name));
+    if (newcomers.size === 0 || this.#leaving) return;
+    this.#withoutSelf.update(others);
+    for (const capability of this.#capabilities) {
+      for (const shard of this.#tables.ownedShards(this.name, capability)) {
+        const previous = this.#withoutSelf.ownerOf(shard, capability);
+        if (previous !== undefined && newcomers.has(previous)) this.#pending.expect(capability, shard, previous);
+      }
+    }
   }
 
   /**

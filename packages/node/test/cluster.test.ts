@@ -170,6 +170,45 @@ describe("a cluster of nodes in one process over loopback", () => {
     assert.equal(a.members().find((m) => m.name === "b")?.state, "left");
   });
 
+  it("moves the joiner's share with its state when a node joins under load", async () => {
+    const j1 = await start({ name: "j1", capabilities: ["game"] });
+    const seeds = [gossipAddress(j1)];
+    const j2 = await start({ name: "j2", capabilities: ["game"], seeds });
+    const caller = await start({ name: "caller", seeds });
+    await converged([j1, j2, caller]);
+    const ids = Array.from({ length: 300 }, (_, i) => `joiner-${i}`);
+    const succeeded = new Map<string, number>();
+    const failed: string[] = [];
+    let running = true;
+    // One closed loop per actor, from the caller and from an owner, so calls are in flight throughout the join.
+    const loop = async (from: MeshNode, id: string): Promise<void> => {
+      while (running) {
+        // Local calls settle in microtasks alone: yield, or timers and sockets starve.
+        await new Promise((resolve) => setImmediate(resolve));
+        try {
+          await from.call({ module: "GameActor", id, capability: "game", payload: 1 });
+          succeeded.set(id, (succeeded.get(id) ?? 0) + 1);
+        } catch (error) {
+          failed.push(isMeshError(error) ? error.code : String(error));
+          return; // a loop that kept going on a failing call would starve the event loop
+        }
+      }
+    };
+    const load = Promise.all(ids.flatMap((id) => [loop(caller, id), loop(j1, id)]));
+    await waitFor("some load before the join", () => (succeeded.get("joiner-0") ?? 0) >= 3);
+    const j3 = await start({ name: "j3", capabilities: ["game"], seeds });
+    await converged([j1, j2, j3, caller]);
+    await waitFor("the joiner to serve its share", () => (j3.stats().actorsByCapability.game ?? 0) > 0);
+    running = false;
+    await load;
+    assert.deepEqual(failed, [], "no call failed during the join");
+    for (const id of ids) {
+      const { response } = await caller.call({ module: "GameActor", id, capability: "game", payload: 0 });
+      assert.equal(response, succeeded.get(id), `${id} kept every increment across the move`);
+    }
+    assert.ok(j3.stats().handoffsReceived > 0, "the joiner received state from the previous owners");
+  });
+
   it("keeps a cluster with a secret closed to a node without it", async () => {
     const s1 = await start({ name: "s1", capabilities: ["game"], secret: "correct horse" });
     const seeds = [gossipAddress(s1)];
