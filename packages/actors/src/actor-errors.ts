@@ -66,3 +66,8 @@ function describeError(error: unknown): string {
     return typeof error;
   }
 }
+
+/** A queued call whose remote caller gave up (deadline passed, cancelled, connection gone): its turn is skipped. */
+export function abandonedError(): MeshError {
+  return new MeshError("MESH_ERR_TIMEOUT", "the caller gave up before this message's turn came; it was not run");
+}

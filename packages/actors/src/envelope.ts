@@ -12,6 +12,11 @@ export const BARRIER = 4;
 
 export const EMPTY_CHAIN: readonly string[] = Object.freeze([]);
 
+/** Something that can tell, when a queued message's turn comes, that nobody waits for it any more. */
+export interface Abandonable {
+  readonly abandoned: boolean;
+}
+
 /**
  * A message that could not run at once: it waits in a mailbox. An idle actor's
  * message never becomes an envelope (the fast path runs the handler directly).
@@ -27,6 +32,8 @@ export class Envelope {
   readonly timer: ActorTimer | undefined;
   resolve: ((value: unknown) => void) | undefined = undefined;
   reject: ((error: unknown) => void) | undefined = undefined;
+  /** Set by a transport when the remote caller gave up; checked when the turn comes, no listener needed. */
+  abandoned: Abandonable | undefined = undefined;
   /** Set once the caller has its answer (reply, error or abort); a settled envelope's turn is skipped. */
   settled = false;
   next: Envelope | null = null;

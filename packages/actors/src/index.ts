@@ -22,6 +22,7 @@ export {
   DEFAULT_SWEEP_INTERVAL_MS,
   PASSIVATIONS_PER_SWEEP,
 } from "./config.js";
+export type { Abandonable } from "./envelope.js";
 export type {
   ActorDeactivatedEvent,
   ActorEvent,

@@ -11,7 +11,7 @@ import {
   resolveRuntimeConfig,
   resolveTypeConfig,
 } from "./config.js";
-import { EMPTY_CHAIN } from "./envelope.js";
+import { type Abandonable, EMPTY_CHAIN } from "./envelope.js";
 import type { ActorRuntimeEvents } from "./events.js";
 import { localRouter } from "./local-router.js";
 import type { ActorRouter } from "./router.js";
@@ -36,6 +36,12 @@ export interface MessageOptions {
   /** Actor keys (`module/id`) of the calls waiting upstream; a call whose target is in it is refused. Ignored by cast. */
   readonly chain?: readonly string[];
   readonly signal?: AbortSignal;
+  /**
+   * Checked when a queued call's turn comes: if `abandoned` is true by then (a remote
+   * caller gave up), the call is dropped unrun. Cheaper than a signal: no listener,
+   * and an idle actor's call still takes the fast path. Ignored by cast.
+   */
+  readonly abandoned?: Abandonable;
 }
 
 export interface ActorRuntimeStats {
@@ -126,7 +132,7 @@ export class ActorRuntime extends EventEmitter<ActorRuntimeEvents> {
     if (options === undefined) return core.call(type, id, payload, undefined, EMPTY_CHAIN, undefined);
     const chain = options.chain ?? EMPTY_CHAIN;
     if (!Array.isArray(chain)) return Promise.reject(invalidArgument("options.chain", "an array of strings", chain));
-    return core.call(type, id, payload, options.initArg, chain, options.signal);
+    return core.call(type, id, payload, options.initArg, chain, options.signal, options.abandoned);
   }
 
   /**

@@ -1,11 +1,11 @@
 import type { EventEmitter } from "node:events";
 import { abortedError, type Logger } from "@mesh/interface";
 import { ACTIVATING, type Activation, BUSY, IDLE } from "./activation.js";
-import { actorThrew, deactivated, overloaded, reentrant } from "./actor-errors.js";
+import { abandonedError, actorThrew, deactivated, overloaded, reentrant } from "./actor-errors.js";
 import { chainIncludes } from "./actor-key.js";
 import type { ActorTimer } from "./actor-timer.js";
 import type { ActorType } from "./actor-type.js";
-import { CALL, CAST, EMPTY_CHAIN, Envelope, Mailbox, RESTORE, TIMER } from "./envelope.js";
+import { type Abandonable, CALL, CAST, EMPTY_CHAIN, Envelope, Mailbox, RESTORE, TIMER } from "./envelope.js";
 import type { ActorFailureStage, ActorRuntimeEvents } from "./events.js";
 
 /**
@@ -62,6 +62,7 @@ export abstract class TurnEngine {
     initArg: unknown,
     chain: readonly string[],
     signal: AbortSignal | undefined,
+    abandoned?: Abandonable,
   ): Promise<unknown> {
     if (chain.length !== 0 && chainIncludes(chain, type.name, id)) {
       return Promise.reject(reentrant(type.name, id, chain));
@@ -76,6 +77,7 @@ export abstract class TurnEngine {
       }
       if (act.status === ACTIVATING) {
         const envelope = new Envelope(CALL, payload, chain, signal, initArg);
+        envelope.abandoned = abandoned;
         const reply = envelope.promise();
         this.enqueue(act, envelope);
         this.startActivation(act, false, undefined);
@@ -104,6 +106,7 @@ export abstract class TurnEngine {
     const refusal = this.refuse(act);
     if (refusal !== undefined) return Promise.reject(refusal);
     const envelope = new Envelope(CALL, payload, chain, signal, initArg);
+    envelope.abandoned = abandoned;
     const reply = envelope.promise();
     this.deliver(act, envelope);
     return reply;
@@ -208,6 +211,10 @@ export abstract class TurnEngine {
     const signal = envelope.signal;
     if (signal?.aborted === true) {
       envelope.fail(abortedError(signal));
+      return;
+    }
+    if (envelope.abandoned?.abandoned === true) {
+      envelope.fail(abandonedError());
       return;
     }
     if (envelope.kind === TIMER && (envelope.timer as ActorTimer).cancelled) return;

@@ -14,14 +14,26 @@ export { boundedRendezvous, type PlacementStrategy, perShardStrategy, rendezvous
 export { secretFrameCipher } from "./call-cipher.js";
 export {
   CallClient,
+  type CallClientConfig,
   type CallClientInit,
+  type CallClientStats,
   type CallHandler,
   CallServer,
+  type CallServerConfig,
   type CallServerInit,
+  type CallServerStats,
+  type CallTransportComponents,
+  type DropReason,
+  type FlushMode,
   type FrameCipher,
+  formatPeerAddress,
   type IncomingCall,
   type IncomingCast,
   type OutgoingCall,
+  type OutgoingCast,
+  type PeerAddress,
+  parsePeerAddress,
+  type TransportStats as CallTransportStats,
 } from "./call-transport/index.js";
 export type {
   ActorDeactivatedEvent,

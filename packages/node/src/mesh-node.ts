@@ -1,4 +1,4 @@
-import { type ActorClass, type ActorRouter, ActorRuntime, type CallResult } from "@mesh/actors";
+import { type Abandonable, type ActorClass, type ActorRouter, ActorRuntime, type CallResult } from "@mesh/actors";
 import type { MemberView } from "@mesh/gossip";
 import { abortedError, type ErrorCode, invalidArgument, isMeshError, MeshError, throwIfAborted } from "@mesh/interface";
 import { type CapabilityChange, createHasher, type Hasher, type RingMember, ShardTables, shardFor } from "@mesh/ring";
@@ -44,6 +44,8 @@ interface Routed {
   readonly timeoutMs: number | undefined;
   readonly signal: AbortSignal | undefined;
   readonly waitForNodes: boolean;
+  /** For calls from other nodes: tells, when a queued call's turn comes, that its caller gave up. */
+  readonly abandoned?: Abandonable;
 }
 
 const MEMBER_EVENTS: readonly MemberEventName[] = [
@@ -145,6 +147,11 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     for (const event of MEMBER_EVENTS) {
       link.gossip.on(event, (member: MemberView, ..._previous: unknown[]) => {
         if (event === "member:dead" || event === "member:left") this.#pending.forgetSender(member.name);
+        // A dead member's calls in flight fail now (retryable) and its connection stops being
+        // retried. A member that left is still finishing the calls it has: it closes by itself.
+        const address = event === "member:dead" ? callAddressOf(member) : undefined;
+        if (address !== undefined && member.name !== this.name)
+          link.client.closePeer(address, `${member.name} is dead`);
         this.emit(event, member);
         this.#queueRebuild();
       });
@@ -567,6 +574,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
         initArg: routed.initArg,
         chain,
         ...(routed.signal === undefined ? {} : { signal: routed.signal }),
+        ...(routed.abandoned === undefined ? {} : { abandoned: routed.abandoned }),
       });
     } catch (error) {
       // The actor was deactivated while this call waited in its mailbox: if that was
@@ -704,11 +712,14 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   async #serve(call: IncomingCall): Promise<unknown> {
     if (isControl(call.module)) return this.#onControl(call);
     if (this.#state === "stopped") throw new MeshError("MESH_ERR_NODE_STOPPED", `node ${this.name} is stopped`);
-    const routed = this.#incoming(call, call.signal, call.timeoutMs);
+    // The transport's abandoned flag is checked when a queued turn comes; a signal
+    // (an AbortController per call) is built only when the call goes on to another node.
+    const routed = this.#incoming(call, undefined, call.timeoutMs, call);
     const owner = this.#owner(routed);
     if ((owner !== this.name || this.#leaving) && call.hops < MAX_FORWARDS) {
       this.#forwarded++;
-      const result = await this.#callRemote(owner, routed, call.chain, call.hops + 1, call.timeoutMs);
+      const forward = { ...routed, signal: call.signal };
+      const result = await this.#callRemote(owner, forward, call.chain, call.hops + 1, call.timeoutMs);
       return [result.pid.node, result.response];
     }
     const response = await this.#callLocal(routed, call.chain, call.hops, call.timeoutMs);
@@ -720,8 +731,14 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     await this.#castRouted(this.#incoming(cast, undefined, undefined), cast.chain, cast.hops + 1);
   }
 
-  #incoming(message: IncomingCast, signal: AbortSignal | undefined, timeoutMs: number | undefined): Routed {
+  #incoming(
+    message: IncomingCast,
+    signal: AbortSignal | undefined,
+    timeoutMs: number | undefined,
+    abandoned?: Abandonable,
+  ): Routed {
     return {
+      ...(abandoned === undefined ? {} : { abandoned }),
       module: message.module,
       id: message.id,
       capability: message.capability,
