@@ -45,7 +45,7 @@ interface Routed {
   readonly signal: AbortSignal | undefined;
   readonly waitForNodes: boolean;
   /** For calls from other nodes: tells, when a queued call's turn comes, that its caller gave up. */
-  readonly abandoned?: Abandonable;
+  readonly abandoned: Abandonable | undefined;
 }
 
 const MEMBER_EVENTS: readonly MemberEventName[] = [
@@ -475,6 +475,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       timeoutMs: request.timeoutMs,
       signal: request.signal,
       waitForNodes: request.waitForNodes === true,
+      abandoned: undefined,
     };
   }
 
@@ -573,8 +574,8 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       return await this.#runtime.call(routed.module, routed.id, routed.payload, {
         initArg: routed.initArg,
         chain,
-        ...(routed.signal === undefined ? {} : { signal: routed.signal }),
-        ...(routed.abandoned === undefined ? {} : { abandoned: routed.abandoned }),
+        signal: routed.signal,
+        abandoned: routed.abandoned,
       });
     } catch (error) {
       // The actor was deactivated while this call waited in its mailbox: if that was
@@ -737,8 +738,8 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     timeoutMs: number | undefined,
     abandoned?: Abandonable,
   ): Routed {
+    // Same fields in the same order as #accept's: one object shape on the hot path.
     return {
-      ...(abandoned === undefined ? {} : { abandoned }),
       module: message.module,
       id: message.id,
       capability: message.capability,
@@ -748,6 +749,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       timeoutMs,
       signal,
       waitForNodes: false,
+      abandoned,
     };
   }
 
