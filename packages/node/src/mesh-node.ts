@@ -130,10 +130,15 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       { clock: config.clock, logger: config.logger, router, nodeName: config.name },
     );
     for (const [module, actorClass] of Object.entries(config.actors)) this.#runtime.register(module, actorClass);
-    this.#runtime.on("actor:activated", (e) => this.emit("actor:activated", { pid: this.#pid(e.module, e.id) }));
+    // Activation is a hot path: build the event (and hash its shard) only for a listener.
+    this.#runtime.on("actor:activated", (e) => {
+      if (this.listenerCount("actor:activated") > 0) this.emit("actor:activated", { pid: this.#pid(e.module, e.id) });
+    });
     this.#runtime.on("actor:deactivated", (e) => {
       this.#placements.forget(e.module, e.id);
-      this.emit("actor:deactivated", { pid: this.#pid(e.module, e.id), reason: e.reason });
+      if (this.listenerCount("actor:deactivated") > 0) {
+        this.emit("actor:deactivated", { pid: this.#pid(e.module, e.id), reason: e.reason });
+      }
     });
     this.#runtime.on("actor:failed", (e) =>
       this.emit("actor:failed", { pid: this.#pid(e.module, e.id), error: e.error }),
