@@ -559,15 +559,23 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     return { pid: this.#pid(routed.module, routed.id), response };
   }
 
-  async #callLocal(routed: Routed, chain: readonly string[], hops: number, timeoutMs: number): Promise<unknown> {
+  /**
+   * Before a local turn: the module must be registered here, and a shard this node
+   * has just taken over from a live node waits for that node's handoff.
+   */
+  async #readyToServe(routed: Routed): Promise<void> {
     if (this.#runtime.resolveModule(routed.module) === undefined) {
       throw new MeshError("MESH_ERR_UNKNOWN_MODULE", `node ${this.name} has no actor module ${routed.module}`, {
         details: { module: routed.module, node: this.name },
       });
     }
+    const waiting = this.#pending.size > 0 ? this.#pending.wait(routed.capability, routed.shard) : undefined;
+    if (waiting !== undefined) await waiting;
+  }
+
+  async #callLocal(routed: Routed, chain: readonly string[], hops: number, timeoutMs: number): Promise<unknown> {
+    await this.#readyToServe(routed);
     if (this.#link !== undefined) {
-      const waiting = this.#pending.size > 0 ? this.#pending.wait(routed.capability, routed.shard) : undefined;
-      if (waiting !== undefined) await waiting;
       const moving = this.#handingOff.size > 0 ? this.#handingOff.get(`${routed.module}\u0000${routed.id}`) : undefined;
       if (moving !== undefined) {
         await moving;
@@ -678,14 +686,8 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       });
       return;
     }
-    if (this.#runtime.resolveModule(routed.module) === undefined) {
-      throw new MeshError("MESH_ERR_UNKNOWN_MODULE", `node ${this.name} has no actor module ${routed.module}`, {
-        details: { module: routed.module, node: this.name },
-      });
-    }
+    await this.#readyToServe(routed);
     if (this.#link !== undefined) {
-      const waiting = this.#pending.size > 0 ? this.#pending.wait(routed.capability, routed.shard) : undefined;
-      if (waiting !== undefined) await waiting;
       this.#placements.record(routed.module, routed.id, routed.capability);
     }
     this.#runtime.cast(routed.module, routed.id, routed.payload, { initArg: routed.initArg, chain });
