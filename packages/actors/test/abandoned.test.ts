@@ -11,7 +11,11 @@ describe("abandoned calls", () => {
     class Slow {
       async handleCall(payload: unknown): Promise<unknown> {
         ran.push(payload);
-        if (payload === "first") await new Promise<void>((resolve) => (release = resolve));
+        if (payload === "first") {
+          await new Promise<void>((resolve) => {
+            release = resolve;
+          });
+        }
         return payload;
       }
     }
