@@ -235,6 +235,10 @@ async function main(): Promise<void> {
     spec = readSpec();
     const node = await createNode({
       ...spec.network,
+      // A local cluster stays on loopback, whatever the spec says: multicast is sent and
+      // joined on 127.0.0.1 and the gossip and call endpoints bind there.
+      multicastInterface: "127.0.0.1",
+      host: "127.0.0.1",
       name: spec.name,
       capabilities: spec.capabilities,
       actors: actorsFor(spec.clusterCapabilities),

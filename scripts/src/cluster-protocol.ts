@@ -15,7 +15,10 @@ export interface ChildNodeSpec {
    * capability (see `moduleFor`), so it can host whatever it comes to own.
    */
   readonly clusterCapabilities: readonly string[];
-  /** Network options handed to `createNode` as they are (port, multicastAddr, secret, gossip…). */
+  /**
+   * Network options handed to `createNode` (port, multicastAddr, secret, gossip…); the child
+   * always overrides multicastInterface and host with 127.0.0.1.
+   */
   readonly network: Readonly<Record<string, unknown>>;
   readonly callTimeoutMs?: number;
   readonly stopTimeoutMs?: number;

@@ -18,7 +18,10 @@ export const PROBE_INTERVAL_MS = 200;
 /** SWIM settings of the test clusters: memberlist's Local preset with T = 200 ms. */
 export const TEST_GOSSIP = Object.freeze({ preset: "local", probeIntervalMs: PROBE_INTERVAL_MS });
 
-/** A fresh network for one test: random port in 40000..49999, random secret, the default group. */
+/**
+ * A fresh network for one test: random port in 40000..49999, random secret, the default group.
+ * Multicast is pinned to 127.0.0.1 (multicastInterface) by the harness and again by the child.
+ */
 export function privateNetwork(): LoopbackNetwork {
   return {
     port: randomInt(40_000, 50_000),
