@@ -3,10 +3,10 @@ import type { MemberView } from "@mesh/gossip";
 import { abortedError, type ErrorCode, invalidArgument, isMeshError, MeshError, throwIfAborted } from "@mesh/interface";
 import { type CapabilityChange, createHasher, type Hasher, type RingMember, ShardTables, shardFor } from "@mesh/ring";
 import { EventEmitter } from "eventemitter3";
+import { type DeadlineEntry, DeadlineQueue } from "./call-transport/deadline-queue.js";
 import type { CallHandler, IncomingCall, IncomingCast } from "./call-transport/index.js";
 import { ClusterLink, callAddressOf } from "./cluster-link.js";
 import { HANDOFF, HANDOFF_DONE, handoffDonePayload, handoffPayload, isControl } from "./control.js";
-import { DeadlineQueue } from "./deadlines.js";
 import type { MemberEventName, MeshNodeEvents } from "./events.js";
 import { type NodeConfig, type NodeInit, resolveNodeConfig, validateCapabilities } from "./node-init.js";
 import { PendingHandoffs } from "./pending-handoffs.js";
@@ -57,6 +57,15 @@ const MEMBER_EVENTS: readonly MemberEventName[] = [
   "member:updated",
 ];
 const EMPTY_CHAIN: readonly string[] = Object.freeze([]);
+
+/** A call's (or a capability wait's) deadline; the queue sets `done` before it fires. */
+class Deadline implements DeadlineEntry {
+  done = false;
+  constructor(
+    readonly deadline: number,
+    readonly fire: () => void,
+  ) {}
+}
 /** A call is forwarded at most once while views differ; a second hop would mean the views disagree twice. */
 const MAX_FORWARDS = 1;
 /**
@@ -82,7 +91,8 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   /** Other live members in the last rebuild; one not in it is new to this node's view. */
   #knownOthers = new Set<string>();
   readonly #runtime: ActorRuntime;
-  readonly #deadlines: DeadlineQueue;
+  /** Every pending call deadline of this node behind one clock timer (the call transport's queue). */
+  readonly #deadlines: DeadlineQueue<Deadline>;
   readonly #placements = new Placements();
   readonly #pending: PendingHandoffs;
   /** Actors being handed off: calls for them wait, then follow them to the new owner. */
@@ -114,7 +124,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     this.name = config.name;
     this.#hasher = hasher;
     this.#capabilities = config.capabilities;
-    this.#deadlines = new DeadlineQueue(config.clock);
+    this.#deadlines = new DeadlineQueue<Deadline>(config.clock, (deadline) => deadline.fire());
     this.#pending = new PendingHandoffs(config.clock, config.handoffTimeoutMs);
     this.#tables = new ShardTables({ shardCount: config.shardCount, strategy: config.placement, hasher });
     this.#withoutSelf = new ShardTables({ shardCount: config.shardCount, strategy: config.placement, hasher });
@@ -518,7 +528,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       const done = (error?: unknown): void => {
         all.delete(wake);
         if (all.size === 0 && this.#nodeWaiters.get(capability) === all) this.#nodeWaiters.delete(capability);
-        deadline.cancel();
+        this.#cancelDeadline(deadline);
         routed.signal?.removeEventListener("abort", onAbort);
         if (error === undefined) resolve();
         else reject(error);
@@ -526,7 +536,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       const wake = (error?: unknown): void => done(error);
       const onAbort = (): void => done(abortedError(routed.signal as AbortSignal));
       // Only forgets the waiter: the caller's own deadline has rejected the call by then.
-      const deadline = this.#deadlines.add(timeoutMs, () =>
+      const deadline = this.#addDeadline(timeoutMs, () =>
         done(new MeshError("MESH_ERR_NO_NODES", `no live node has the capability "${capability}"`)),
       );
       all.add(wake);
@@ -778,10 +788,22 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     throw new MeshError("MESH_ERR_UNKNOWN_MODULE", `unknown control message ${call.module}`);
   }
 
+  #addDeadline(delayMs: number, fire: () => void): Deadline {
+    const deadline = new Deadline(this.#config.clock.now() + delayMs, fire);
+    this.#deadlines.add(deadline);
+    return deadline;
+  }
+
+  #cancelDeadline(deadline: Deadline): void {
+    if (deadline.done) return;
+    deadline.done = true;
+    this.#deadlines.finished();
+  }
+
   /** Runs `work` and rejects with MESH_ERR_TIMEOUT when the call's deadline passes first. */
   #withDeadline<T>(routed: Routed, timeoutMs: number, work: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const deadline = this.#deadlines.add(timeoutMs, () =>
+      const deadline = this.#addDeadline(timeoutMs, () =>
         reject(
           new MeshError("MESH_ERR_TIMEOUT", `no reply from ${routed.module}/${routed.id} within ${timeoutMs} ms`, {
             details: { timeoutMs },
@@ -790,11 +812,11 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       );
       work().then(
         (value) => {
-          deadline.cancel();
+          this.#cancelDeadline(deadline);
           resolve(value);
         },
         (error: unknown) => {
-          deadline.cancel();
+          this.#cancelDeadline(deadline);
           reject(error);
         },
       );
