@@ -68,6 +68,26 @@ export const ErrorCodes = {
     description: "A socket could not be bound (address in use, no such interface, permission).",
     retryable: false,
   },
+  MESH_ERR_INVALID_CONFIG: {
+    description: "An option of createNode (or of a component) is unknown or has an unsafe value; the message names it.",
+    retryable: false,
+  },
+  MESH_ERR_NAME_CONFLICT: {
+    description: "Another live node already holds this node's name in the cluster; the first holder keeps it.",
+    retryable: false,
+  },
+  MESH_ERR_PAYLOAD_TOO_LARGE: {
+    description: "A payload or reply is larger than the frame limit; it was refused before it was sent.",
+    retryable: false,
+  },
+  MESH_ERR_DISCOVERY_FAILED: {
+    description: "A discovery strategy could not reach its source (DNS, Kubernetes API); it retries with backoff.",
+    retryable: true,
+  },
+  MESH_ERR_UNAUTHORIZED: {
+    description: "A request to the admin endpoint had no valid bearer token.",
+    retryable: false,
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof ErrorCodes;
