@@ -5,7 +5,7 @@
  *
  * Usage: node call-transport-server.js [microtask|immediate]
  */
-import { CallServer } from "@mesh/node";
+import { CallServer } from "@mesh/node/transport";
 
 const flushMode = process.argv[2] === "immediate" ? "immediate" : "microtask";
 const server = new CallServer(

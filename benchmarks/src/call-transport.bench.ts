@@ -15,7 +15,7 @@
  *      (BENCH_SECONDS=4 per point and system; about 10 s per point in all)
  */
 import { connect, createServer } from "node:net";
-import { CallClient } from "@mesh/node";
+import { CallClient } from "@mesh/node/transport";
 import { Packr, Unpackr } from "msgpackr";
 import { Bench, hrtimeNow } from "tinybench";
 import {

@@ -23,9 +23,10 @@ export interface ActorPid {
   readonly shard?: number;
 }
 
-export interface CallResult {
+/** A reply (typed `R` when the caller says, or through a typed actor reference) and who gave it. */
+export interface CallResult<R = unknown> {
   readonly pid: ActorPid;
-  readonly response: unknown;
+  readonly response: R;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { networkInterfaces } from "node:os";
 import {
+  type CapabilitiesChange,
   createGossip,
   createUdpTransport,
   type Discovery,
@@ -12,11 +13,13 @@ import {
   staticSeeds,
   type Transport,
 } from "@mesh/gossip";
-import type { Clock, Logger } from "@mesh/interface";
+import { type Clock, type Logger, MeshError } from "@mesh/interface";
 import type { RingMember } from "@mesh/ring";
 import { secretFrameCipher } from "./call-cipher.js";
-import { CallClient, type CallHandler, CallServer, type FrameCipher } from "./call-transport/index.js";
+import type { CallHandler, FrameCipher } from "./call-transport/index.js";
+import type { MemberEventName } from "./events.js";
 import type { NetworkConfig } from "./network-init.js";
+import { type CallTransport, TcpCallTransport } from "./node-call-transport.js";
 
 /** Gossip tags every node sets: where its calls go, and its placement weight. */
 export const CALL_ADDRESS_TAG = "call";
@@ -30,120 +33,239 @@ export const WEIGHT_TAG = "weight";
  */
 const CALL_FLUSH_MODE = "immediate";
 
-export interface ClusterLinkInit {
+export interface NetworkLinkInit {
   readonly name: string;
   readonly capabilities: readonly string[];
   readonly weight: number;
   readonly network: NetworkConfig;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** Calls to this node's call endpoint. */
-  readonly handler: CallHandler;
   /** Call timeout used when a request gives none. */
   readonly callTimeoutMs: number;
+  /** The largest frame body a call may encode to, in bytes. */
+  readonly maxFrameBytes: number;
+}
+
+/** What a node may inject instead of the real sockets (tests run whole clusters on a simulator). */
+export interface NodeComponents {
+  /** The gossip transport (SWIM packets and push-pull streams). @default UDP + TCP on gossipPort */
+  readonly transport?: Transport;
+  /** The call transport. @default TCP on callPort */
+  readonly callTransport?: CallTransport;
+  /** Discovery strategies that replace the built-in ones (multicast, seeds). @default from the options */
+  readonly discovery?: readonly Discovery[];
+}
+
+/** Membership as the node sees it: gossip events, handed to the routing component. */
+export interface MembershipListener {
+  member(event: MemberEventName, member: MemberView): void;
+  capabilities(change: CapabilitiesChange): void;
 }
 
 /**
- * Everything a networked node talks through: the gossip member (SWIM over UDP,
- * push-pull over TCP, both sealed when there is a secret), the discovery
- * strategies, and the call endpoints (a server for calls to this node, a
- * client with one persistent connection per peer).
+ * Everything a node talks to the cluster through. A standalone node has a
+ * cluster of one ({@link LoneLink}): no members but itself and no peers to call,
+ * so the rest of the node has no standalone special cases.
  */
-export class ClusterLink {
-  readonly gossip: Gossip;
-  readonly server: CallServer;
-  readonly client: CallClient;
+export interface ClusterLink {
+  /** Every member known, this node included (empty alone). */
+  members(): readonly MemberView[];
+  /** The live members (alive or suspect) as the ring sees them, this node excluded. */
+  ringPeers(self: string): RingMember[];
+  /** Call endpoint of every member that announced one. */
+  callAddresses(): Map<string, string>;
+  /** The call transport (serves this node's endpoint, calls others). */
+  readonly calls: CallTransport;
+  /** Announces this node's new capability set. */
+  announceCapabilities(capabilities: readonly string[]): void;
+  /** Subscribes to membership changes. */
+  listen(listener: MembershipListener): void;
+  /** Starts serving `handler`, then joins. */
+  start(handler: CallHandler): Promise<void>;
+  /** Tells the cluster this node is leaving (others record "left"); the endpoints stay open. */
+  leave(): Promise<void>;
+  /** Leaves (if not done yet) and closes every endpoint. */
+  stop(): Promise<void>;
+}
 
-  private constructor(gossip: Gossip, server: CallServer, client: CallClient) {
-    this.gossip = gossip;
-    this.server = server;
-    this.client = client;
-  }
+const MEMBER_EVENTS: readonly MemberEventName[] = [
+  "member:joined",
+  "member:suspect",
+  "member:alive",
+  "member:dead",
+  "member:left",
+  "member:updated",
+];
 
-  /** Binds every endpoint, starts gossip and discovery; undoes what it did if a step fails. */
-  static async start(init: ClusterLinkInit): Promise<ClusterLink> {
+/**
+ * A networked node's link: the gossip member (SWIM over UDP, push-pull over TCP,
+ * both sealed when there is a secret), the discovery strategies, and the call
+ * transport (a server for calls to this node, a client with one persistent
+ * connection per peer).
+ */
+export class NetworkLink implements ClusterLink {
+  readonly #init: NetworkLinkInit;
+  readonly #components: NodeComponents;
+  readonly calls: CallTransport;
+  #gossip: Gossip | undefined;
+  readonly #listeners: MembershipListener[] = [];
+
+  constructor(init: NetworkLinkInit, components: NodeComponents = {}) {
+    this.#init = init;
+    this.#components = components;
     const { network, clock, logger } = init;
     const cipher: FrameCipher | undefined =
       network.secret === undefined ? undefined : secretFrameCipher(network.secret);
-    const server = new CallServer(
-      init.handler,
-      {
-        host: network.host,
-        port: network.callPort,
-        flushMode: CALL_FLUSH_MODE,
-        ...(cipher === undefined ? {} : { cipher }),
-      },
-      { clock, logger },
-    );
-    await server.start();
-    const client = new CallClient(
-      { defaultTimeoutMs: init.callTimeoutMs, flushMode: CALL_FLUSH_MODE, ...(cipher === undefined ? {} : { cipher }) },
-      { clock, logger },
-    );
-    await client.start();
-    let transport: Transport = createUdpTransport(
-      {
-        host: network.host,
-        port: network.gossipPort,
-        ...(network.advertiseHost === undefined ? {} : { advertiseHost: network.advertiseHost }),
-      },
-      { clock, logger },
-    );
+    this.calls =
+      components.callTransport ??
+      new TcpCallTransport(
+        {
+          host: network.host,
+          port: network.callPort,
+          cipher,
+          defaultTimeoutMs: init.callTimeoutMs,
+          maxFrameBytes: init.maxFrameBytes,
+          flushMode: CALL_FLUSH_MODE,
+        },
+        { clock, logger },
+      );
+  }
+
+  /** Binds every endpoint, starts gossip and discovery; undoes what it did if a step fails. */
+  async start(handler: CallHandler): Promise<void> {
+    const init = this.#init;
+    const { network, clock, logger } = init;
+    await this.calls.start(handler);
+    let transport: Transport =
+      this.#components.transport ??
+      createUdpTransport(
+        {
+          host: network.host,
+          port: network.gossipPort,
+          ...(network.advertiseHost === undefined ? {} : { advertiseHost: network.advertiseHost }),
+        },
+        { clock, logger },
+      );
     if (network.secret !== undefined) {
       transport = secureTransport(transport, new Keyring(deriveKey(network.secret, "transport")), { logger });
     }
-    const discovery: Discovery[] = [];
-    if (network.multicast) {
-      discovery.push(
-        multicastDiscovery(
-          { ...network.multicastInit, ...(network.secret === undefined ? {} : { secret: network.secret }) },
-          { clock, logger },
-        ),
-      );
-    }
-    if (network.seeds.length > 0) discovery.push(staticSeeds(network.seeds, {}, { clock, logger }));
-    discovery.push(...network.discovery);
+    const discovery = this.#components.discovery ?? builtInDiscovery(network, clock, logger);
     const callHost = network.advertiseHost ?? advertisedHost(network.host);
     const gossip = createGossip(
       {
         ...network.gossip,
         name: init.name,
         capabilities: init.capabilities,
-        tags: { [CALL_ADDRESS_TAG]: `${callHost}:${server.port}`, [WEIGHT_TAG]: String(init.weight) },
+        tags: { [CALL_ADDRESS_TAG]: `${callHost}:${this.calls.port}`, [WEIGHT_TAG]: String(init.weight) },
       },
       { transport, clock, logger, discovery },
     );
+    for (const event of MEMBER_EVENTS) {
+      gossip.on(event, (member: MemberView, ..._previous: unknown[]) => {
+        for (const listener of this.#listeners) listener.member(event, member);
+      });
+    }
+    gossip.on("capabilities:changed", (change) => {
+      for (const listener of this.#listeners) listener.capabilities(change);
+    });
+    this.#gossip = gossip;
     try {
       await gossip.start();
     } catch (error) {
-      await server.stop();
-      await client.stop();
+      await this.calls.stop();
       throw error;
     }
-    return new ClusterLink(gossip, server, client);
   }
 
-  /** The live members (alive or suspect) as the ring sees them. */
-  ringMembers(): RingMember[] {
+  listen(listener: MembershipListener): void {
+    this.#listeners.push(listener);
+  }
+
+  members(): readonly MemberView[] {
+    return this.#gossip?.members() ?? [];
+  }
+
+  ringPeers(self: string): RingMember[] {
     const out: RingMember[] = [];
-    for (const member of this.gossip.members()) {
-      if (member.state !== "alive" && member.state !== "suspect") continue;
+    for (const member of this.members()) {
+      if (member.name === self || (member.state !== "alive" && member.state !== "suspect")) continue;
       out.push({ name: member.name, weight: weightOf(member), capabilities: member.capabilities });
     }
     return out;
   }
 
-  /** Tells the cluster this node is leaving (others record "left"); the endpoints stay open. */
-  leave(): Promise<void> {
-    return this.gossip.leave();
+  callAddresses(): Map<string, string> {
+    const addresses = new Map<string, string>();
+    for (const member of this.members()) {
+      const address = callAddressOf(member);
+      if (address !== undefined) addresses.set(member.name, address);
+    }
+    return addresses;
   }
 
-  /** Leaves (if not done yet) and closes every endpoint. */
-  async stop(): Promise<void> {
-    await this.gossip.stop();
-    await this.client.stop();
-    await this.server.stop();
+  announceCapabilities(capabilities: readonly string[]): void {
+    this.#gossip?.updateMetadata({ capabilities });
   }
+
+  leave(): Promise<void> {
+    return this.#gossip?.leave() ?? Promise.resolve();
+  }
+
+  async stop(): Promise<void> {
+    await this.#gossip?.stop();
+    await this.calls.stop();
+  }
+}
+
+/** A call transport with no peers: a cluster of one never calls out. */
+const NO_PEERS: CallTransport = {
+  port: 0,
+  start: () => Promise.resolve(),
+  call: (address) =>
+    Promise.reject(new MeshError("MESH_ERR_NODE_UNREACHABLE", `a standalone node cannot reach ${address}`)),
+  cast: () => {},
+  closePeer: () => {},
+  stop: () => Promise.resolve(),
+};
+
+/** A standalone node's link: a cluster of one, no sockets. */
+export class LoneLink implements ClusterLink {
+  readonly calls = NO_PEERS;
+  members(): readonly MemberView[] {
+    return [];
+  }
+  ringPeers(): RingMember[] {
+    return [];
+  }
+  callAddresses(): Map<string, string> {
+    return new Map();
+  }
+  announceCapabilities(): void {}
+  listen(): void {}
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
+  leave(): Promise<void> {
+    return Promise.resolve();
+  }
+  stop(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+function builtInDiscovery(network: NetworkConfig, clock: Clock, logger: Logger): Discovery[] {
+  const discovery: Discovery[] = [];
+  if (network.multicast) {
+    discovery.push(
+      multicastDiscovery(
+        { ...network.multicastInit, ...(network.secret === undefined ? {} : { secret: network.secret }) },
+        { clock, logger },
+      ),
+    );
+  }
+  if (network.seeds.length > 0) discovery.push(staticSeeds(network.seeds, {}, { clock, logger }));
+  discovery.push(...network.discovery);
+  return discovery;
 }
 
 export function callAddressOf(member: MemberView): string | undefined {

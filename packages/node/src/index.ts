@@ -11,30 +11,15 @@ export type { Actor, ActorClass, ActorContext, ActorPid, CallResult } from "@mes
 export type { Discovery, DiscoveryContext, DiscoveryPeer, MemberState, MemberView } from "@mesh/gossip";
 export { type ErrorCode, ErrorCodes, isMeshError, MeshError } from "@mesh/interface";
 export { boundedRendezvous, type PlacementStrategy, perShardStrategy, rendezvous } from "@mesh/ring";
-export { secretFrameCipher } from "./call-cipher.js";
 export {
-  CallClient,
-  type CallClientConfig,
-  type CallClientInit,
-  type CallClientStats,
-  type CallHandler,
-  CallServer,
-  type CallServerConfig,
-  type CallServerInit,
-  type CallServerStats,
-  type CallTransportComponents,
-  type DropReason,
-  type FlushMode,
-  type FrameCipher,
-  formatPeerAddress,
-  type IncomingCall,
-  type IncomingCast,
-  type OutgoingCall,
-  type OutgoingCast,
-  type PeerAddress,
-  parsePeerAddress,
-  type TransportStats as CallTransportStats,
-} from "./call-transport/index.js";
+  ActorRef,
+  type CallPayloadOf,
+  type CallReplyOf,
+  type CastPayloadOf,
+  type RefCallOptions,
+} from "./actor-ref.js";
+export type { CallHandler, IncomingCall, IncomingCast, OutgoingCall, OutgoingCast } from "./call-transport/index.js";
+export type { NodeComponents } from "./cluster-link.js";
 export type {
   ActorDeactivatedEvent,
   ActorEvent,
@@ -45,13 +30,17 @@ export type {
   RebalanceCompletedEvent,
   RebalanceHandoffEvent,
 } from "./events.js";
-export { createNode, MeshNode, type NodeStats } from "./mesh-node.js";
+export { createNode, MeshNode } from "./mesh-node.js";
 export type { NetworkInit } from "./network-init.js";
+export type { CallTransport } from "./node-call-transport.js";
 export {
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_HANDOFF_TIMEOUT_MS,
+  DEFAULT_MAX_FRAME_BYTES,
   DEFAULT_STOP_TIMEOUT_MS,
+  type LocalCalls,
   type NodeConfig,
   type NodeInit,
 } from "./node-init.js";
+export type { NodeStats } from "./node-stats.js";
 export type { Request } from "./request.js";

@@ -3,8 +3,12 @@ import { hostname } from "node:os";
 import type { ActorClass } from "@mesh/actors";
 import { type Clock, invalidArgument, type Logger, noopLogger, systemClock } from "@mesh/interface";
 import { boundedRendezvous, DEFAULT_SHARD_COUNT, type PlacementStrategy } from "@mesh/ring";
+import { validateCapabilities } from "./capability.js";
 import { checkUserModule } from "./control.js";
 import { type NetworkConfig, type NetworkInit, resolveNetworkConfig } from "./network-init.js";
+
+/** Default limit of an encoded payload or reply, in bytes (the call transport's frame limit). */
+export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
 /** Default per-call deadline; a call that has no reply by then rejects with MESH_ERR_TIMEOUT. */
 export const DEFAULT_CALL_TIMEOUT_MS = 5_000;
@@ -49,11 +53,30 @@ export interface NodeInit extends NetworkInit {
    * over, in milliseconds. @default 2000
    */
   readonly handoffTimeoutMs?: number;
+  /**
+   * How calls to actors on this node pass payloads and replies. "copy": through
+   * the same codec and frame limit as a call to another node, so the actor and the
+   * caller never share an object and what another node would refuse is refused
+   * here too. "reference": the objects themselves, faster, for callers that never
+   * change what they sent or got back. An actor class may opt in alone with
+   * `static localCalls = "reference"`. @default "copy"
+   */
+  readonly localCalls?: LocalCalls;
+  /**
+   * The largest payload or reply a call may carry, encoded, in bytes: local and
+   * remote calls over it are refused with MESH_ERR_PAYLOAD_TOO_LARGE. Every node
+   * of a cluster should agree (it is also the call transport's frame limit).
+   * @default 16 MiB (16777216)
+   */
+  readonly maxFrameBytes?: number;
   /** Time source; tests pass a fake clock. @default the system clock */
   readonly clock?: Clock;
   /** Structured logs. @default a logger that drops everything */
   readonly logger?: Logger;
 }
+
+/** How local calls pass payloads and replies (see {@link NodeInit.localCalls}). */
+export type LocalCalls = "copy" | "reference";
 
 export interface NodeConfig {
   readonly name: string;
@@ -67,6 +90,8 @@ export interface NodeConfig {
   readonly idleTimeoutMs: number | undefined;
   readonly stopTimeoutMs: number;
   readonly handoffTimeoutMs: number;
+  readonly localCalls: LocalCalls;
+  readonly maxFrameBytes: number;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Undefined for a standalone node. */
@@ -75,16 +100,6 @@ export interface NodeConfig {
 
 function defaultName(): string {
   return `${hostname()}-${process.pid}-${randomBytes(4).toString("hex")}`;
-}
-
-export function validateCapabilities(property: string, value: unknown): readonly string[] {
-  if (!Array.isArray(value)) throw invalidArgument(property, "an array of non-empty strings", value);
-  value.forEach((capability, i) => {
-    if (typeof capability !== "string" || capability === "") {
-      throw invalidArgument(`${property}[${i}]`, "a non-empty string", capability);
-    }
-  });
-  return [...new Set(value as string[])].sort();
 }
 
 function positiveNumber(property: string, value: unknown, integer = false): number {
@@ -112,6 +127,10 @@ export function resolveNodeConfig(init: NodeInit = {}): NodeConfig {
   if (idle !== undefined && !(typeof idle === "number" && idle >= 0)) {
     throw invalidArgument("idleTimeoutMs", "a number >= 0", idle);
   }
+  const localCalls = init.localCalls ?? "copy";
+  if (localCalls !== "copy" && localCalls !== "reference") {
+    throw invalidArgument("localCalls", '"copy" or "reference"', localCalls);
+  }
   return Object.freeze({
     name,
     capabilities: Object.freeze(validateCapabilities("capabilities", init.capabilities ?? [])),
@@ -125,6 +144,8 @@ export function resolveNodeConfig(init: NodeInit = {}): NodeConfig {
     idleTimeoutMs: idle,
     handoffTimeoutMs: positiveNumber("handoffTimeoutMs", init.handoffTimeoutMs ?? DEFAULT_HANDOFF_TIMEOUT_MS),
     stopTimeoutMs: positiveNumber("stopTimeoutMs", init.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS),
+    localCalls,
+    maxFrameBytes: positiveNumber("maxFrameBytes", init.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES, true),
     clock: init.clock ?? systemClock,
     logger: init.logger ?? noopLogger,
     network: resolveNetworkConfig(init),

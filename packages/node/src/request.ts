@@ -1,20 +1,9 @@
-import type { ActorClass } from "@mesh/actors";
+import type { ActorRequest } from "@mesh/actors";
 import { invalidArgument } from "@mesh/interface";
+import { checkCapability } from "./capability.js";
 
 /** What a caller asks for: an actor, by module and id, on the nodes that have `capability`. */
-export interface Request {
-  /** The registered module name, or the actor class itself. */
-  readonly module: string | ActorClass;
-  /** The actor's id; the shard (and so the owner node) is a hash of it. */
-  readonly id: string;
-  readonly payload?: unknown;
-  readonly capability: string;
-  /** Passed to the constructor on first activation only. */
-  readonly initArg?: unknown;
-  /** This call's deadline in milliseconds. @default the node's callTimeoutMs */
-  readonly timeoutMs?: number;
-  /** Cancels the call on the caller's side. */
-  readonly signal?: AbortSignal;
+export interface Request extends Readonly<ActorRequest> {
   /**
    * When no live node has the capability: false rejects at once with MESH_ERR_NO_NODES;
    * true waits for one to appear until the call's deadline. @default false
@@ -31,9 +20,7 @@ export function validateRequest(request: unknown): Request {
     throw invalidArgument("request.module", "a module name or an actor class", module);
   }
   if (typeof r.id !== "string" || r.id === "") throw invalidArgument("request.id", "a non-empty string", r.id);
-  if (typeof r.capability !== "string" || r.capability === "") {
-    throw invalidArgument("request.capability", "a non-empty string", r.capability);
-  }
+  checkCapability("request.capability", r.capability);
   const timeoutMs = r.timeoutMs;
   if (timeoutMs !== undefined && !(typeof timeoutMs === "number" && timeoutMs > 0 && !Number.isNaN(timeoutMs))) {
     throw invalidArgument("request.timeoutMs", "a positive number", timeoutMs);

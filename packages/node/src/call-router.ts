@@ -1,0 +1,276 @@
+import type { Abandonable, ActorRuntime } from "@mesh/actors";
+import { isMeshError, MeshError } from "@mesh/interface";
+import type { IncomingCall, IncomingCast } from "./call-transport/index.js";
+import type { ClusterLink } from "./cluster-link.js";
+import type { Deadlines } from "./deadlines.js";
+import type { Handoffs } from "./handoffs.js";
+import type { NodeCounters } from "./node-stats.js";
+import type { PayloadCodec } from "./payload-codec.js";
+import type { Placements } from "./placements.js";
+import type { Routing } from "./routing.js";
+
+/** A call is forwarded at most once while views differ; a second hop would mean the views disagree twice. */
+const MAX_FORWARDS = 1;
+/** What a local turn returns when the actor moved away while the call waited: the call follows it. */
+const MOVED: unique symbol = Symbol("moved");
+
+/** One call's way through the cluster, from where it was accepted to the actor that answers it. */
+export class Attempt {
+  constructor(
+    readonly module: string,
+    readonly id: string,
+    readonly capability: string,
+    readonly shard: number,
+    readonly payload: unknown,
+    readonly initArg: unknown,
+    readonly chain: readonly string[],
+    /** Times the call was already sent on by a node that was not its owner (or retried after a move). */
+    public hops: number,
+    /** Absolute, on this node's clock: fixed when the call was accepted, never extended by a hop. */
+    readonly deadline: number,
+    /** The timeout the caller asked for (for messages). */
+    readonly timeoutMs: number,
+    readonly signal: AbortSignal | undefined,
+    readonly waitForNodes: boolean,
+    /** The call as it arrived from another node; undefined for a call made on this node. */
+    readonly incoming: IncomingCall | undefined,
+  ) {}
+
+  /** "Forward at most once": true (and counts the hop) if this call may be sent on once more. */
+  mayForward(): boolean {
+    if (this.hops >= MAX_FORWARDS) return false;
+    this.hops++;
+    return true;
+  }
+}
+
+/**
+ * The one router loop: an {@link Attempt} resolves its owner (waiting for a node
+ * when asked), runs locally or is sent to the owner, and on a moved actor or an
+ * unreachable owner whose shard has moved continues only if `mayForward()`.
+ * Calls made here and calls served for other nodes go through the same loop.
+ */
+export class CallRouter {
+  readonly #name: string;
+  readonly #routing: Routing;
+  readonly #runtime: ActorRuntime;
+  readonly #handoffs: Handoffs;
+  readonly #placements: Placements;
+  readonly #link: ClusterLink;
+  readonly #deadlines: Deadlines;
+  readonly #counters: NodeCounters;
+  readonly #codec: PayloadCodec;
+  /** Modules whose local calls pass payload and reply by reference (the node's or the class's choice). */
+  readonly #byReference: (module: string) => boolean;
+
+  constructor(parts: {
+    readonly name: string;
+    readonly routing: Routing;
+    readonly runtime: ActorRuntime;
+    readonly handoffs: Handoffs;
+    readonly placements: Placements;
+    readonly link: ClusterLink;
+    readonly deadlines: Deadlines;
+    readonly counters: NodeCounters;
+    readonly codec: PayloadCodec;
+    readonly byReference: (module: string) => boolean;
+  }) {
+    this.#name = parts.name;
+    this.#routing = parts.routing;
+    this.#runtime = parts.runtime;
+    this.#handoffs = parts.handoffs;
+    this.#placements = parts.placements;
+    this.#link = parts.link;
+    this.#deadlines = parts.deadlines;
+    this.#counters = parts.counters;
+    this.#codec = parts.codec;
+    this.#byReference = parts.byReference;
+  }
+
+  /** Routes a call to its owner; resolves with the node that answered and the reply. */
+  async route(a: Attempt): Promise<readonly [string, unknown]> {
+    const routing = this.#routing;
+    let retry = false;
+    for (;;) {
+      if (a.waitForNodes && routing.tables.nodesFor(a.capability).length === 0) {
+        await routing.nodesAppear(a.capability, a.deadline, a.signal);
+      }
+      const owner = routing.owner(a.capability, a.shard);
+      if (routing.servesHere(owner)) {
+        const reply = await this.#local(a);
+        if (reply !== MOVED) return [this.#name, reply];
+        retry = true;
+        continue;
+      }
+      const forwarding = a.incoming !== undefined || retry;
+      if (forwarding && !a.mayForward()) {
+        // A call already sent on once is served where it arrived rather than bounced again.
+        if (a.incoming !== undefined && !retry) {
+          const reply = await this.#local(a);
+          if (reply !== MOVED) return [this.#name, reply];
+        }
+        throw new MeshError("MESH_ERR_NODE_UNREACHABLE", `the owner of ${a.module}/${a.id} is moving; retry`, {
+          details: { module: a.module, id: a.id },
+        });
+      }
+      if (a.incoming !== undefined) this.#counters.forwarded++;
+      try {
+        return await this.#remote(owner, a);
+      } catch (error) {
+        // The owner went away while the call was on its way; if this node's view has moved the shard since, follow it.
+        if (!isMeshError(error, "MESH_ERR_NODE_UNREACHABLE") || routing.tables.ownerOf(a.shard, a.capability) === owner)
+          throw error;
+        retry = true;
+      }
+    }
+  }
+
+  /** Routes a cast: to the owner's runtime here, or once to the owner node. */
+  async cast(a: Attempt): Promise<void> {
+    const owner = this.#routing.owner(a.capability, a.shard);
+    if (!this.#routing.servesHere(owner) && (a.incoming === undefined || a.mayForward())) {
+      const address = this.#routing.addressOf(owner);
+      if (address === undefined) {
+        throw new MeshError("MESH_ERR_NODE_UNREACHABLE", `node ${owner} cannot be reached`, {
+          details: { node: owner },
+        });
+      }
+      if (a.incoming !== undefined) this.#counters.forwarded++;
+      this.#codec.checkSize(a.payload, "payload");
+      this.#link.calls.cast(address, this.#outgoing(a));
+      return;
+    }
+    await this.#ready(a);
+    this.#placements.record(a.module, a.id, a.capability);
+    const copy = a.incoming === undefined && !this.#byReference(a.module);
+    this.#runtime.cast(a.module, a.id, copy ? this.#codec.copy(a.payload, "payload") : a.payload, {
+      initArg: copy ? this.#codec.copy(a.initArg, "initArg") : a.initArg,
+      chain: a.chain,
+    });
+  }
+
+  /** A cast that arrived from another node. */
+  castArrived(cast: IncomingCast, deadline: number): Promise<void> {
+    const a = new Attempt(
+      cast.module,
+      cast.id,
+      cast.capability,
+      this.#routing.shardOf(cast.id),
+      cast.payload,
+      cast.initArg,
+      cast.chain,
+      cast.hops,
+      deadline,
+      0,
+      undefined,
+      false,
+      cast as IncomingCall,
+    );
+    return this.cast(a);
+  }
+
+  /** Before a local turn: the module must be registered here, and an arriving handoff of its shard waits. */
+  async #ready(a: Attempt): Promise<void> {
+    if (this.#runtime.resolveModule(a.module) === undefined) {
+      throw new MeshError("MESH_ERR_UNKNOWN_MODULE", `node ${this.#name} has no actor module ${a.module}`, {
+        details: { module: a.module, node: this.#name },
+      });
+    }
+    const arriving = this.#handoffs.arriving(a.capability, a.shard);
+    if (arriving !== undefined) await arriving;
+  }
+
+  /** The local turn, under the node's own timer for a call made here (the transport times calls from others). */
+  #local(a: Attempt): Promise<unknown> {
+    if (a.incoming !== undefined) return this.#turn(a);
+    return this.#deadlines.within(this.#turn(a), a.deadline, () => timedOut(a));
+  }
+
+  async #turn(a: Attempt): Promise<unknown> {
+    await this.#ready(a);
+    const moving = this.#handoffs.moving(a.module, a.id);
+    if (moving !== undefined) {
+      await moving;
+      return MOVED;
+    }
+    this.#placements.record(a.module, a.id, a.capability);
+    // Calls from other nodes arrive decoded and leave encoded: only calls made here need a copy.
+    const copy = a.incoming === undefined && !this.#byReference(a.module);
+    try {
+      const reply = await this.#runtime.call(
+        a.module,
+        a.id,
+        copy ? this.#codec.copy(a.payload, "payload") : a.payload,
+        {
+          initArg: copy ? this.#codec.copy(a.initArg, "initArg") : a.initArg,
+          chain: a.chain,
+          signal: a.signal,
+          abandoned: a.incoming as Abandonable | undefined,
+        },
+      );
+      if (copy) return this.#codec.copy(reply, "reply");
+      if (a.incoming !== undefined) this.#codec.checkSize(reply, "reply");
+      return reply;
+    } catch (error) {
+      // Deactivated while this call waited in the mailbox: after a rebalance the actor lives elsewhere.
+      if (isMeshError(error, "MESH_ERR_DEACTIVATED")) {
+        await this.#handoffs.moving(a.module, a.id);
+        return MOVED;
+      }
+      throw error;
+    }
+  }
+
+  async #remote(owner: string, a: Attempt): Promise<readonly [string, unknown]> {
+    const address = this.#routing.addressOf(owner);
+    if (address === undefined) {
+      throw new MeshError("MESH_ERR_NODE_UNREACHABLE", `no call address is known for node ${owner}`, {
+        details: { node: owner },
+      });
+    }
+    // Each hop carries the time left, never the full timeout again.
+    const timeoutMs = a.deadline - this.#deadlines.now();
+    if (timeoutMs <= 0) throw timedOut(a);
+    this.#codec.checkSize(a.payload, "payload");
+    this.#counters.remoteCalls++;
+    const signal = a.signal ?? a.incoming?.signal;
+    let reply: unknown;
+    try {
+      reply = await this.#link.calls.call(address, { ...this.#outgoing(a), timeoutMs, ...(signal && { signal }) });
+    } catch (error) {
+      // The owner is stopping: for this caller, that node is unreachable (and another will own the actor).
+      if (isMeshError(error, "MESH_ERR_NODE_STOPPED")) {
+        throw new MeshError("MESH_ERR_NODE_UNREACHABLE", `node ${owner} is stopping`, {
+          cause: error,
+          details: { node: owner },
+        });
+      }
+      if (isMeshError(error, "MESH_ERR_UNENCODABLE") && typeof error.details?.maxFrameBytes === "number") {
+        throw this.#codec.tooLarge("payload", Number(error.details.bytes));
+      }
+      throw error;
+    }
+    if (!Array.isArray(reply) || reply.length !== 2 || typeof reply[0] !== "string") {
+      throw new MeshError("MESH_ERR_NODE_UNREACHABLE", `node ${owner} sent a reply of the wrong shape`);
+    }
+    return reply as [string, unknown];
+  }
+
+  #outgoing(a: Attempt) {
+    return {
+      module: a.module,
+      id: a.id,
+      capability: a.capability,
+      payload: a.payload,
+      initArg: a.initArg,
+      chain: a.chain,
+      hops: a.hops,
+    };
+  }
+}
+
+function timedOut(a: Attempt): MeshError {
+  return new MeshError("MESH_ERR_TIMEOUT", `no reply from ${a.module}/${a.id} within ${a.timeoutMs} ms`, {
+    details: { timeoutMs: a.timeoutMs },
+  });
+}

@@ -1,0 +1,87 @@
+import { type Clock, type Logger, MeshError } from "@mesh/interface";
+import { Attempt, type CallRouter } from "./call-router.js";
+import type { CallHandler, IncomingCall, IncomingCast } from "./call-transport/index.js";
+import { decodeHandoff, type HandoffReceiver, isControl } from "./control.js";
+import type { Routing } from "./routing.js";
+
+/**
+ * After announcing its leave, a stopping node keeps serving (forwarding) until no
+ * call has reached it for this long: callers that had not heard of the leave yet
+ * still get answers, and the ones that have heard send elsewhere.
+ */
+const LEAVE_QUIET_MS = 250;
+
+/**
+ * Serving what other nodes send: calls and casts enter the router loop; handoff
+ * messages go to the typed receiver. Counts what is in flight, for the leave drain.
+ */
+export class Inbound implements CallHandler {
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #router: CallRouter;
+  readonly #routing: Routing;
+  readonly #handoffs: HandoffReceiver;
+  #inFlight = 0;
+  #lastArrivalAt = Number.NEGATIVE_INFINITY;
+  /** Set when the node has stopped: nothing more is served. */
+  closed = false;
+
+  constructor(clock: Clock, logger: Logger, router: CallRouter, routing: Routing, handoffs: HandoffReceiver) {
+    this.#clock = clock;
+    this.#logger = logger;
+    this.#router = router;
+    this.#routing = routing;
+    this.#handoffs = handoffs;
+  }
+
+  async onCall(call: IncomingCall): Promise<unknown> {
+    this.#inFlight++;
+    this.#lastArrivalAt = this.#clock.now();
+    try {
+      if (isControl(call.module)) {
+        await this.#handoffs.receive(decodeHandoff(call));
+        return [this.#routing.name, null];
+      }
+      if (this.closed) throw new MeshError("MESH_ERR_NODE_STOPPED", `node ${this.#routing.name} is stopped`);
+      const attempt = new Attempt(
+        call.module,
+        call.id,
+        call.capability,
+        this.#routing.shardOf(call.id),
+        call.payload,
+        call.initArg,
+        call.chain,
+        call.hops,
+        call.deadline,
+        call.timeoutMs,
+        undefined,
+        false,
+        call,
+      );
+      return await this.#router.route(attempt);
+    } finally {
+      this.#inFlight--;
+    }
+  }
+
+  onCast(cast: IncomingCast): void {
+    if (this.closed) return;
+    this.#router.castArrived(cast, this.#clock.now()).catch((error: unknown) =>
+      this.#logger.warn("a cast from another node failed", {
+        module: cast.module,
+        id: cast.id,
+        error: String(error),
+      }),
+    );
+  }
+
+  /** The leave drain: resolves once no call from another node is in flight and none arrived for LEAVE_QUIET_MS. */
+  async quiet(): Promise<void> {
+    const clock = this.#clock;
+    for (;;) {
+      const sinceLast = clock.now() - this.#lastArrivalAt;
+      if (this.#inFlight === 0 && sinceLast >= LEAVE_QUIET_MS) return;
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, Math.max(10, LEAVE_QUIET_MS - sinceLast)));
+    }
+  }
+}
