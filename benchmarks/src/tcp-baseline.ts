@@ -150,7 +150,9 @@ export interface ChildServer {
 
 export async function spawnServer(file: string, args: readonly string[]): Promise<ChildServer> {
   const script = new URL(file, import.meta.url);
-  const child: ChildProcess = spawn(process.execPath, [script.pathname, ...args], {
+  // BENCH_CHILD_NODE_ARGS passes flags to the child (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+  const nodeArgs = (process.env.BENCH_CHILD_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, script.pathname, ...args], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const pid = child.pid;
