@@ -2,6 +2,7 @@ import type { Abandonable, ActorRuntime } from "@mesh/actors";
 import { isMeshError, MeshError } from "@mesh/interface";
 import type { IncomingCall, IncomingCast } from "./call-transport/index.js";
 import type { ClusterLink } from "./cluster-link.js";
+import { encodeCast } from "./control.js";
 import type { Deadlines } from "./deadlines.js";
 import type { Handoffs } from "./handoffs.js";
 import type { NodeCounters } from "./node-stats.js";
@@ -137,7 +138,17 @@ export class CallRouter {
       }
       if (a.incoming !== undefined) this.#counters.forwarded++;
       this.#codec.checkSize(a.payload, "payload");
-      this.#link.calls.cast(address, this.#outgoing(a));
+      const timeoutMs = a.deadline - this.#deadlines.now();
+      if (timeoutMs <= 0) throw timedOut(a);
+      // Sent as a call the owner acknowledges once queued: a refusal (an unknown module) reaches the caller.
+      try {
+        await this.#link.calls.call(address, encodeCast(this.#outgoing(a), timeoutMs));
+      } catch (error) {
+        if (isMeshError(error, "MESH_ERR_NODE_STOPPED")) {
+          throw new MeshError("MESH_ERR_NODE_UNREACHABLE", `node ${owner} is stopping`, { cause: error });
+        }
+        throw error;
+      }
       return;
     }
     await this.#ready(a);
@@ -149,14 +160,19 @@ export class CallRouter {
     });
   }
 
-  /** A cast that arrived from another node. */
-  castArrived(cast: IncomingCast, deadline: number): Promise<void> {
+  /** A cast that arrived from another node (`module` and `payload` unwrapped from an acknowledged cast). */
+  castArrived(
+    cast: IncomingCast,
+    deadline: number,
+    module: string = cast.module,
+    payload: unknown = cast.payload,
+  ): Promise<void> {
     const a = new Attempt(
-      cast.module,
+      module,
       cast.id,
       cast.capability,
       this.#routing.shardOf(cast.id),
-      cast.payload,
+      payload,
       cast.initArg,
       cast.chain,
       cast.hops,

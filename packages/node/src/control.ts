@@ -11,6 +11,8 @@ import type { IncomingCall, OutgoingCall } from "./call-transport/index.js";
 const CONTROL_PREFIX = "$mesh:";
 const HANDOFF = "$mesh:handoff";
 const HANDOFF_DONE = "$mesh:handoff-done";
+/** A cast that the owner acknowledges once queued (or refuses, e.g. for an unknown module). */
+const CAST = "$mesh:cast";
 
 /** An actor's state, sent by its previous owner: restore it here. */
 export interface ActorHandoff {
@@ -35,6 +37,21 @@ export type HandoffMessage = ActorHandoff | HandoffDone;
 /** The receiving side of a handoff. */
 export interface HandoffReceiver {
   receive(message: HandoffMessage): Promise<void>;
+}
+
+/** A cast to `message.module`, carried as a call so the sender learns it was accepted. */
+export function encodeCast(message: OutgoingCall, timeoutMs: number): OutgoingCall {
+  return { ...message, module: CAST, payload: [message.module, message.payload], timeoutMs };
+}
+
+/** The cast inside a control call, or undefined when the call is not one. */
+export function decodeCast(call: IncomingCall): { module: string; payload: unknown } | undefined {
+  if (call.module !== CAST) return undefined;
+  const payload = call.payload;
+  if (Array.isArray(payload) && payload.length === 2 && typeof payload[0] === "string") {
+    return { module: payload[0], payload: payload[1] };
+  }
+  throw invalidArgument("cast", "[module, payload]", payload);
 }
 
 export function isControl(module: string): boolean {

@@ -1,7 +1,7 @@
 import { type Clock, type Logger, MeshError } from "@mesh/interface";
 import { Attempt, type CallRouter } from "./call-router.js";
 import type { CallHandler, IncomingCall, IncomingCast } from "./call-transport/index.js";
-import { decodeHandoff, type HandoffReceiver, isControl } from "./control.js";
+import { decodeCast, decodeHandoff, type HandoffReceiver, isControl } from "./control.js";
 import type { Routing } from "./routing.js";
 
 /**
@@ -39,10 +39,13 @@ export class Inbound implements CallHandler {
     this.#lastArrivalAt = this.#clock.now();
     try {
       if (isControl(call.module)) {
-        await this.#handoffs.receive(decodeHandoff(call));
+        const cast = decodeCast(call);
+        if (cast === undefined) await this.#handoffs.receive(decodeHandoff(call));
+        else if (this.closed) throw stopped(this.#routing.name);
+        else await this.#router.castArrived(call, call.deadline, cast.module, cast.payload);
         return [this.#routing.name, null];
       }
-      if (this.closed) throw new MeshError("MESH_ERR_NODE_STOPPED", `node ${this.#routing.name} is stopped`);
+      if (this.closed) throw stopped(this.#routing.name);
       const attempt = new Attempt(
         call.module,
         call.id,
@@ -84,4 +87,8 @@ export class Inbound implements CallHandler {
       await new Promise<void>((resolve) => clock.setTimeout(resolve, Math.max(10, LEAVE_QUIET_MS - sinceLast)));
     }
   }
+}
+
+function stopped(name: string): MeshError {
+  return new MeshError("MESH_ERR_NODE_STOPPED", `node ${name} is stopped`);
 }

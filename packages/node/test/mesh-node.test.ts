@@ -169,6 +169,7 @@ describe("createNode on one node", () => {
     const neverArrives = rejectsWith(
       node.call({ module: "Counter", id: "v", capability: "video", timeoutMs: 100, waitForNodes: true }),
       "MESH_ERR_TIMEOUT",
+      /no node with the capability "video" appeared within 100 ms/,
     );
     await rejectsWith(node.call({ module: "Counter", id: "w", capability: "payment" }), "MESH_ERR_NO_NODES");
     await node.registerCapabilities(["payment"]);
