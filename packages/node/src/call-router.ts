@@ -151,7 +151,8 @@ export class CallRouter {
       }
       return;
     }
-    await this.#ready(a);
+    const arriving = this.#ready(a);
+    if (arriving !== undefined) await arriving;
     this.#placements.record(a.module, a.id, a.capability);
     const copy = a.incoming === undefined && !this.#byReference(a.module);
     this.#runtime.cast(a.module, a.id, copy ? this.#codec.copy(a.payload, "payload") : a.payload, {
@@ -185,25 +186,34 @@ export class CallRouter {
     return this.cast(a);
   }
 
-  /** Before a local turn: the module must be registered here, and an arriving handoff of its shard waits. */
-  async #ready(a: Attempt): Promise<void> {
+  /**
+   * Before a local turn: the module must be registered here (throws), and an
+   * arriving handoff of its shard is waited for (the promise; undefined, and no
+   * microtask, on the hot path).
+   */
+  #ready(a: Attempt): Promise<void> | undefined {
     if (this.#runtime.resolveModule(a.module) === undefined) {
       throw new MeshError("MESH_ERR_UNKNOWN_MODULE", `node ${this.#name} has no actor module ${a.module}`, {
         details: { module: a.module, node: this.#name },
       });
     }
-    const arriving = this.#handoffs.arriving(a.capability, a.shard);
-    if (arriving !== undefined) await arriving;
+    return this.#handoffs.arriving(a.capability, a.shard);
   }
 
   /** The local turn, under the node's own timer for a call made here (the transport times calls from others). */
   #local(a: Attempt): Promise<unknown> {
-    if (a.incoming !== undefined) return this.#turn(a);
-    return this.#deadlines.within(this.#turn(a), a.deadline, () => timedOut(a));
+    let turn: Promise<unknown>;
+    try {
+      const arriving = this.#ready(a);
+      turn = arriving === undefined ? this.#turn(a) : arriving.then(() => this.#turn(a));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (a.incoming !== undefined) return turn;
+    return this.#deadlines.within(turn, a.deadline, () => timedOut(a));
   }
 
   async #turn(a: Attempt): Promise<unknown> {
-    await this.#ready(a);
     const moving = this.#handoffs.moving(a.module, a.id);
     if (moving !== undefined) {
       await moving;

@@ -13,7 +13,7 @@ import {
   staticSeeds,
   type Transport,
 } from "@mesh/gossip";
-import { type Clock, type Logger, MeshError } from "@mesh/interface";
+import { type Clock, type Logger, MeshError, type Random } from "@mesh/interface";
 import type { RingMember } from "@mesh/ring";
 import { secretFrameCipher } from "./call-cipher.js";
 import type { CallHandler, FrameCipher } from "./call-transport/index.js";
@@ -54,6 +54,8 @@ export interface NodeComponents {
   readonly callTransport?: CallTransport;
   /** Discovery strategies that replace the built-in ones (multicast, seeds). @default from the options */
   readonly discovery?: readonly Discovery[];
+  /** Gossip's random source (seeded in simulations). @default Math.random */
+  readonly random?: Random;
 }
 
 /** Membership as the node sees it: gossip events, handed to the routing component. */
@@ -158,7 +160,13 @@ export class NetworkLink implements ClusterLink {
         capabilities: init.capabilities,
         tags: { [CALL_ADDRESS_TAG]: `${callHost}:${this.calls.port}`, [WEIGHT_TAG]: String(init.weight) },
       },
-      { transport, clock, logger, discovery },
+      {
+        transport,
+        clock,
+        logger,
+        discovery,
+        ...(this.#components.random === undefined ? {} : { random: this.#components.random }),
+      },
     );
     for (const event of MEMBER_EVENTS) {
       gossip.on(event, (member: MemberView, ..._previous: unknown[]) => {

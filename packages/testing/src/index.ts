@@ -7,6 +7,14 @@ export { FakeClock } from "./fake-clock.js";
 export { hasCommand, isRoot, requireAll, skipUnless } from "./requirements.js";
 export { SeededRandom, testSeed } from "./seeded-random.js";
 export {
+  SimCallEndpoint,
+  type SimCallHandler,
+  SimCallNetwork,
+  type SimCallNetworkInit,
+  SimIncomingCall,
+  type SimOutgoingCall,
+} from "./sim-calls.js";
+export {
   type SimAddress,
   type SimLink,
   SimNetwork,

@@ -336,6 +336,11 @@ export class SimNetwork {
     bump(this.#stats.dropped, reason);
   }
 
+  /** Work continues in promises (a simulated call): the next step lets them settle before the next timer. */
+  noteAsyncWork(): void {
+    this.#asyncWork = true;
+  }
+
   /** Advances simulated time by `ms`, firing timers in order and settling promises between them. */
   async run(ms: number): Promise<void> {
     let reached = false;

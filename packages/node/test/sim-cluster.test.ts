@@ -1,0 +1,201 @@
+/**
+ * Cluster behaviour on the simulator: gossip on SimNetwork, calls on
+ * SimCallNetwork, every node on the network's fake clock, seeded. A failure
+ * prints its seed; MESH_SEED=<seed> replays it.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { SimCallNetwork, SimNetwork, type SimNode, testSeed } from "@mesh/testing";
+import { type CallTransport, createNode, isMeshError, type MeshNode } from "../src/index.js";
+
+class Counter {
+  count = 0;
+  handleCall(payload: unknown): number {
+    this.count += typeof payload === "number" ? payload : 1;
+    return this.count;
+  }
+  snapshot(): number {
+    return this.count;
+  }
+  restore(state: unknown): void {
+    this.count = Number(state);
+  }
+}
+let openGate: () => void = () => {};
+class Slow {
+  async handleCall(): Promise<string> {
+    await new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    return "late";
+  }
+}
+const FAST = { preset: "local" as const, probeIntervalMs: 100, probeTimeoutMs: 50, gossipIntervalMs: 50 };
+
+interface Sim {
+  readonly net: SimNetwork;
+  readonly calls: SimCallNetwork;
+  readonly nodes: Map<string, { node: MeshNode; sim: SimNode }>;
+  add(name: string, capabilities: readonly string[]): Promise<MeshNode>;
+  converged(): Promise<void>;
+}
+
+function simulation(seed: number): Sim {
+  const net = new SimNetwork({ seed });
+  const calls = new SimCallNetwork(net);
+  const nodes = new Map<string, { node: MeshNode; sim: SimNode }>();
+  const sim: Sim = {
+    net,
+    calls,
+    nodes,
+    async add(name, capabilities) {
+      const s = net.addNode();
+      const first = [...nodes.values()][0];
+      const seeds = first === undefined ? [] : [`${first.sim.address.host}:${first.sim.address.port}`];
+      const node = await net.settle(
+        createNode(
+          {
+            name,
+            capabilities,
+            actors: { Counter, Slow },
+            host: s.address.host,
+            multicast: false,
+            ...(seeds.length > 0 ? { seeds } : { discovery: [] }),
+            gossip: FAST,
+            clock: s.clock,
+            callTimeoutMs: 2_000,
+            handoffTimeoutMs: 1_000,
+          },
+          {
+            transport: s.transport as never,
+            callTransport: calls.endpoint(s) as unknown as CallTransport,
+            random: s.random,
+          },
+        ),
+      );
+      nodes.set(name, { node, sim: s });
+      return node;
+    },
+    async converged() {
+      const all = [...nodes.values()].filter((n) => !n.sim.crashed).map((n) => n.node);
+      const names = all.map((n) => n.name).sort();
+      const ok = await net.runUntil(
+        () =>
+          all.every(
+            (n) =>
+              JSON.stringify(
+                n
+                  .members()
+                  .filter((m) => m.state === "alive")
+                  .map((m) => m.name)
+                  .sort(),
+              ) === JSON.stringify(names),
+          ),
+        20_000,
+      );
+      assert.ok(ok, `the cluster converged (seed ${net.seed})`);
+      await net.run(100); // the tables rebuild on the membership events
+    },
+  };
+  return sim;
+}
+
+async function withSeed(seed: number, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (error) {
+    if (error instanceof Error) error.message = `${error.message}\n  (replay with MESH_SEED=${seed})`;
+    throw error;
+  }
+}
+
+const IDS = Array.from({ length: 100 }, (_, i) => `player_${i}`);
+
+describe("a cluster on the simulator", () => {
+  it("moves actors with their state when a node joins, and calls for them follow", async () => {
+    const seed = testSeed();
+    await withSeed(seed, async () => {
+      const sim = simulation(seed);
+      const caller = await sim.add("caller", []);
+      await sim.add("a", ["game"]);
+      await sim.add("b", ["game"]);
+      await sim.converged();
+      const call = (id: string) =>
+        sim.net.settle(caller.call({ module: "Counter", id, capability: "game", payload: 1 }));
+      for (const id of IDS) assert.equal((await call(id)).response, 1);
+      const joiner = await sim.add("c", ["game"]);
+      await sim.converged();
+      const moved = IDS.filter((id) => caller.ownerNode(caller.shardFor(id), "game") === "c");
+      assert.ok(moved.length > 0, "the joiner owns some of the ids");
+      for (const id of IDS) {
+        const { pid, response } = await call(id);
+        assert.equal(response, 2, `${id} kept its count (owner ${pid.node})`);
+      }
+      assert.equal(joiner.stats().handoffsReceived, moved.length, "every moved actor came with its state");
+      assert.deepEqual(caller.stats().failures, {});
+      for (const { node } of sim.nodes.values()) await sim.net.settle(node.stop());
+    });
+  });
+
+  it("drains a leaving node: calls during the leave all succeed and keep their state", async () => {
+    const seed = testSeed();
+    await withSeed(seed, async () => {
+      const sim = simulation(seed);
+      const caller = await sim.add("caller", []);
+      await sim.add("a", ["game"]);
+      const b = await sim.add("b", ["game"]);
+      await sim.converged();
+      const call = (id: string) => caller.call({ module: "Counter", id, capability: "game", payload: 1 });
+      for (const id of IDS) await sim.net.settle(call(id));
+      const onB = IDS.filter((id) => caller.ownerNode(caller.shardFor(id), "game") === "b");
+      assert.ok(onB.length > 0);
+      // Calls in flight while b stops: each reaches an actor that has its count.
+      const stopping = b.stop();
+      const during = await sim.net.settle(Promise.all(IDS.map((id) => call(id))));
+      await sim.net.settle(stopping);
+      assert.ok(
+        during.every((r) => r.response === 2),
+        during.map((r) => r.response).join(","),
+      );
+      assert.ok(b.stats().handoffsSent >= onB.length);
+      assert.deepEqual(caller.stats().failures, {});
+      for (const { node } of sim.nodes.values()) await sim.net.settle(node.stop());
+    });
+  });
+
+  it("fails a call in flight at once when its owner dies, then routes to the new owner", async () => {
+    const seed = testSeed();
+    await withSeed(seed, async () => {
+      const sim = simulation(seed);
+      const caller = await sim.add("caller", []);
+      await sim.add("a", ["game"]);
+      await sim.add("b", ["game"]);
+      await sim.converged();
+      const id = IDS.find((i) => caller.ownerNode(caller.shardFor(i), "game") === "b") as string;
+      const pending = caller.call({ module: "Slow", id, capability: "game" }).catch((e: unknown) => e);
+      await sim.net.run(20);
+      const b = sim.nodes.get("b");
+      assert.ok(b !== undefined);
+      const diedAt = sim.net.clock.now();
+      sim.calls.crash(b.sim);
+      const error = await sim.net.settle(pending);
+      assert.ok(isMeshError(error, "MESH_ERR_NODE_UNREACHABLE"), String(error));
+      assert.ok(sim.net.clock.now() - diedAt < 100, "failed on the reset, not at the deadline");
+      // Every survivor sees b dead (a suspect stays in the ring; a, still seeing b, would forward to it).
+      const survivors = [caller, (sim.nodes.get("a") as { node: MeshNode }).node];
+      const dead = await sim.net.runUntil(
+        () => survivors.every((n) => n.members().find((m) => m.name === "b")?.state === "dead"),
+        30_000,
+      );
+      assert.ok(dead, "every survivor declared b dead");
+      await sim.net.run(100);
+      assert.equal(caller.ownerNode(caller.shardFor(id), "game"), "a", "a took b's shards");
+      const { pid, response } = await sim.net.settle(
+        caller.call({ module: "Counter", id, capability: "game", payload: 5 }),
+      );
+      assert.deepEqual([pid.node, response], ["a", 5]);
+      openGate();
+      for (const { node, sim: s } of sim.nodes.values()) if (!s.crashed) await sim.net.settle(node.stop());
+    });
+  });
+});
