@@ -17,3 +17,12 @@ export {
 } from "./errors.js";
 export { jsonLogger, type LogFields, type Logger, type LogLevel, noopLogger } from "./logger.js";
 export { type Random, randomInt, shuffle, systemRandom } from "./random.js";
+export {
+  type Address,
+  addressKey,
+  type PacketHandler,
+  type StreamHandler,
+  type StreamRequestOptions,
+  type Transport,
+  type TransportStats,
+} from "./transport.js";

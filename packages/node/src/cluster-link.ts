@@ -11,9 +11,8 @@ import {
   multicastDiscovery,
   secureTransport,
   staticSeeds,
-  type Transport,
 } from "@mesh/gossip";
-import { type Clock, type Logger, MeshError, type Random } from "@mesh/interface";
+import { type Clock, type Logger, MeshError, type Random, type Transport } from "@mesh/interface";
 import type { RingMember } from "@mesh/ring";
 import { secretFrameCipher } from "./call-cipher.js";
 import type { CallHandler, FrameCipher } from "./call-transport/index.js";

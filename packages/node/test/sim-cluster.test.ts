@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { SimCallNetwork, SimNetwork, type SimNode, testSeed } from "@mesh/testing";
-import { type CallTransport, createNode, isMeshError, type MeshNode } from "../src/index.js";
+import { createNode, isMeshError, type MeshNode } from "../src/index.js";
 
 class Counter {
   count = 0;
@@ -67,8 +67,8 @@ function simulation(seed: number): Sim {
             handoffTimeoutMs: 1_000,
           },
           {
-            transport: s.transport as never,
-            callTransport: calls.endpoint(s) as unknown as CallTransport,
+            transport: s.transport,
+            callTransport: calls.endpoint(s),
             random: s.random,
           },
         ),
