@@ -69,7 +69,7 @@ function networkedNode(localCalls: "copy" | "reference"): Promise<MeshNode> {
   });
 }
 
-const bench = new Bench({ time: TIME_MS, warmupTime: 300, now: hrtimeNow });
+const bench = new Bench({ time: TIME_MS, warmupTime: 300, iterations: 10, now: hrtimeNow });
 const ops = new Map<string, number>();
 const nodes: MeshNode[] = [];
 const hotIds = freshIds(ACTIVE_ACTORS);

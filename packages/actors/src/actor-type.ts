@@ -1,15 +1,16 @@
 import type { Activation } from "./activation.js";
 import type { ActorClass } from "./actor.js";
+import type { ActorHost } from "./actor-host.js";
 import type { ActorTypeConfig } from "./config.js";
 import { idleTicks, scanPeriodTicks } from "./passivation-math.js";
-import type { RuntimeCore } from "./runtime-core.js";
 
 /** A registered actor class with its options and its live activations, keyed by id. */
 export class ActorType {
   readonly name: string;
   readonly actorClass: ActorClass;
   readonly config: ActorTypeConfig;
-  readonly core: RuntimeCore;
+  /** The runtime hosting this type's activations. */
+  readonly core: ActorHost;
   readonly actors = new Map<string, Activation>();
   /** False when idleTimeoutMs is 0 or Infinity. */
   readonly passivates: boolean;
@@ -23,7 +24,7 @@ export class ActorType {
     name: string,
     actorClass: ActorClass,
     config: ActorTypeConfig,
-    core: RuntimeCore,
+    core: ActorHost,
     sweepIntervalMs: number,
   ) {
     this.name = name;

@@ -26,9 +26,9 @@ export interface ActorFailedEvent extends ActorEvent {
   readonly error: unknown;
 }
 
-/** The events of an `ActorRuntime`, as listener argument tuples. */
+/** The events of an `ActorRuntime`, with their listeners (eventemitter3, as every Mesh emitter). */
 export interface ActorRuntimeEvents {
-  "actor:activated": [event: ActorEvent];
-  "actor:deactivated": [event: ActorDeactivatedEvent];
-  "actor:failed": [event: ActorFailedEvent];
+  "actor:activated": (event: ActorEvent) => void;
+  "actor:deactivated": (event: ActorDeactivatedEvent) => void;
+  "actor:failed": (event: ActorFailedEvent) => void;
 }

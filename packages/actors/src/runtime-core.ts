@@ -1,4 +1,4 @@
-import type { EventEmitter } from "node:events";
+import type { EventEmitter } from "eventemitter3";
 import type { Clock, Logger } from "@mesh/interface";
 import { ACTIVATING, Activation, DEACTIVATED, DEACTIVATING, IDLE } from "./activation.js";
 import type { Actor } from "./actor.js";

@@ -1,4 +1,4 @@
-import { EventEmitter } from "node:events";
+import { EventEmitter } from "eventemitter3";
 import { type Clock, invalidArgument, type Logger, noopLogger, systemClock } from "@mesh/interface";
 import type { ActorClass } from "./actor.js";
 import { runtimeStopped, unknownModule } from "./actor-errors.js";

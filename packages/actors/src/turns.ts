@@ -1,4 +1,4 @@
-import type { EventEmitter } from "node:events";
+import type { EventEmitter } from "eventemitter3";
 import { abortedError, type Logger } from "@mesh/interface";
 import { ACTIVATING, type Activation, BUSY, IDLE } from "./activation.js";
 import { abandonedError, actorThrew, deactivated, overloaded, reentrant } from "./actor-errors.js";
