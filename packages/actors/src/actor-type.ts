@@ -20,13 +20,7 @@ export class ActorType {
   /** The passivation scan in progress over `actors`, resumed tick after tick. */
   scan: IterableIterator<Activation> | undefined = undefined;
 
-  constructor(
-    name: string,
-    actorClass: ActorClass,
-    config: ActorTypeConfig,
-    core: ActorHost,
-    sweepIntervalMs: number,
-  ) {
+  constructor(name: string, actorClass: ActorClass, config: ActorTypeConfig, core: ActorHost, sweepIntervalMs: number) {
     this.name = name;
     this.actorClass = actorClass;
     this.config = config;

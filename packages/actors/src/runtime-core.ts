@@ -1,5 +1,5 @@
-import type { EventEmitter } from "eventemitter3";
 import type { Clock, Logger } from "@mesh/interface";
+import type { EventEmitter } from "eventemitter3";
 import { ACTIVATING, Activation, DEACTIVATED, DEACTIVATING, IDLE } from "./activation.js";
 import type { Actor } from "./actor.js";
 import { activationFailed, deactivated } from "./actor-errors.js";

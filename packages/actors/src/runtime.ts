@@ -1,5 +1,5 @@
-import { EventEmitter } from "eventemitter3";
 import { type Clock, invalidArgument, type Logger, noopLogger, systemClock } from "@mesh/interface";
+import { EventEmitter } from "eventemitter3";
 import type { ActorClass } from "./actor.js";
 import { runtimeStopped, unknownModule } from "./actor-errors.js";
 import { ActorType } from "./actor-type.js";

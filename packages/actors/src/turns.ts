@@ -1,5 +1,5 @@
-import type { EventEmitter } from "eventemitter3";
 import { abortedError, type Logger } from "@mesh/interface";
+import type { EventEmitter } from "eventemitter3";
 import { ACTIVATING, type Activation, BUSY, IDLE } from "./activation.js";
 import { abandonedError, actorThrew, deactivated, overloaded, reentrant } from "./actor-errors.js";
 import { chainIncludes } from "./actor-key.js";
