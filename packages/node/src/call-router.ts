@@ -88,10 +88,29 @@ export class CallRouter {
     this.#byReference = parts.byReference;
   }
 
-  /** Routes a call to its owner; resolves with the node that answered and the reply. */
-  async route(a: Attempt): Promise<readonly [string, unknown]> {
+  /**
+   * Routes a call to its owner; resolves with the node that answered and the
+   * reply. The common case — this node owns the actor, nothing is moving — is
+   * settled without entering the loop's async frame.
+   */
+  route(a: Attempt): Promise<readonly [string, unknown]> {
+    if (!a.waitForNodes) {
+      let owner: string;
+      try {
+        owner = this.#routing.owner(a.capability, a.shard);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (this.#routing.servesHere(owner)) {
+        return this.#local(a).then((reply) => (reply === MOVED ? this.#loop(a, true) : [this.#name, reply]));
+      }
+    }
+    return this.#loop(a, false);
+  }
+
+  /** The router loop. `retry`: the previous step found the actor moved or its owner gone. */
+  async #loop(a: Attempt, retry: boolean): Promise<readonly [string, unknown]> {
     const routing = this.#routing;
-    let retry = false;
     for (;;) {
       if (a.waitForNodes && routing.tables.nodesFor(a.capability).length === 0) {
         await routing.nodesAppear(a.capability, a.deadline, a.signal);
@@ -207,44 +226,41 @@ export class CallRouter {
       const arriving = this.#ready(a);
       turn = arriving === undefined ? this.#turn(a) : arriving.then(() => this.#turn(a));
     } catch (error) {
+      // An unknown module, or a payload the codec refuses: the same errors as from another node.
       return Promise.reject(error);
     }
     if (a.incoming !== undefined) return turn;
     return this.#deadlines.within(turn, a.deadline, () => timedOut(a));
   }
 
-  async #turn(a: Attempt): Promise<unknown> {
+  #turn(a: Attempt): Promise<unknown> {
     const moving = this.#handoffs.moving(a.module, a.id);
-    if (moving !== undefined) {
-      await moving;
-      return MOVED;
-    }
+    if (moving !== undefined) return moving.then(() => MOVED);
     this.#placements.record(a.module, a.id, a.capability);
     // Calls from other nodes arrive decoded and leave encoded: only calls made here need a copy.
     const copy = a.incoming === undefined && !this.#byReference(a.module);
-    try {
-      const reply = await this.#runtime.call(
-        a.module,
-        a.id,
-        copy ? this.#codec.copy(a.payload, "payload") : a.payload,
-        {
-          initArg: copy ? this.#codec.copy(a.initArg, "initArg") : a.initArg,
-          chain: a.chain,
-          signal: a.signal,
-          abandoned: a.incoming as Abandonable | undefined,
-        },
-      );
-      if (copy) return this.#codec.copy(reply, "reply");
-      if (a.incoming !== undefined) this.#codec.checkSize(reply, "reply");
-      return reply;
-    } catch (error) {
-      // Deactivated while this call waited in the mailbox: after a rebalance the actor lives elsewhere.
-      if (isMeshError(error, "MESH_ERR_DEACTIVATED")) {
-        await this.#handoffs.moving(a.module, a.id);
-        return MOVED;
-      }
-      throw error;
-    }
+    const turn = this.#runtime.call(a.module, a.id, copy ? this.#codec.copy(a.payload, "payload") : a.payload, {
+      initArg: copy ? this.#codec.copy(a.initArg, "initArg") : a.initArg,
+      chain: a.chain,
+      signal: a.signal,
+      abandoned: a.incoming as Abandonable | undefined,
+    });
+    return turn.then(
+      copy
+        ? (reply) => this.#codec.copy(reply, "reply")
+        : a.incoming === undefined
+          ? undefined
+          : (reply) => {
+              this.#codec.checkSize(reply, "reply");
+              return reply;
+            },
+      (error: unknown) => {
+        // Deactivated while this call waited in the mailbox: after a rebalance the actor lives elsewhere.
+        if (!isMeshError(error, "MESH_ERR_DEACTIVATED")) throw error;
+        const moved = this.#handoffs.moving(a.module, a.id);
+        return moved === undefined ? MOVED : moved.then(() => MOVED);
+      },
+    );
   }
 
   async #remote(owner: string, a: Attempt): Promise<readonly [string, unknown]> {

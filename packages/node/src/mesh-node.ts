@@ -4,6 +4,7 @@ import { invalidArgument, MeshError, throwIfAborted } from "@mesh/interface";
 import { createHasher, type Hasher } from "@mesh/ring";
 import { EventEmitter } from "eventemitter3";
 import { ActorRef } from "./actor-ref.js";
+import { asciiFastHasher } from "./ascii-hasher.js";
 import { Attempt, CallRouter } from "./call-router.js";
 import { checkCapability, validateCapabilities } from "./capability.js";
 import { type ClusterLink, callAddressOf, LoneLink, NetworkLink, type NodeComponents } from "./cluster-link.js";
@@ -312,15 +313,20 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     );
   }
 
-  async #call(request: Request, chain: readonly string[]): Promise<CallResult> {
+  #call(request: Request, chain: readonly string[]): Promise<CallResult> {
+    let attempt: Attempt;
     try {
-      const attempt = this.#accept(request, chain);
-      this.#counters.calls++;
-      const [node, response] = await this.#router.route(attempt);
-      return { pid: { node, module: attempt.module, id: attempt.id, shard: attempt.shard }, response };
+      attempt = this.#accept(request, chain);
     } catch (error) {
-      throw this.#counters.failed(error);
+      return Promise.reject(this.#counters.failed(error));
     }
+    this.#counters.calls++;
+    return this.#router.route(attempt).then(
+      ([node, response]) => ({ pid: { node, module: attempt.module, id: attempt.id, shard: attempt.shard }, response }),
+      (error: unknown) => {
+        throw this.#counters.failed(error);
+      },
+    );
   }
 
   async #cast(request: Request, chain: readonly string[]): Promise<void> {
@@ -358,7 +364,7 @@ export async function createNode(init: NodeInit = {}, components: NodeComponents
           },
           components,
         );
-  const node = new MeshNode(config, await createHasher(), link);
+  const node = new MeshNode(config, asciiFastHasher(await createHasher()), link);
   await node.start();
   return node;
 }
