@@ -20,6 +20,7 @@ export {
 } from "./actor-ref.js";
 export type { CallHandler, IncomingCall, IncomingCast, OutgoingCall, OutgoingCast } from "./call-transport/index.js";
 export type { NodeComponents } from "./cluster-link.js";
+export { createNode } from "./create-node.js";
 export type {
   ActorDeactivatedEvent,
   ActorEvent,
@@ -30,7 +31,7 @@ export type {
   RebalanceCompletedEvent,
   RebalanceHandoffEvent,
 } from "./events.js";
-export { createNode, MeshNode } from "./mesh-node.js";
+export { MeshNode } from "./mesh-node.js";
 export type { NetworkInit } from "./network-init.js";
 export type { CallTransport } from "./node-call-transport.js";
 export {

@@ -1,19 +1,19 @@
 import { type ActorClass, type ActorRouter, ActorRuntime, type CallResult } from "@mesh/actors";
 import type { MemberView } from "@mesh/gossip";
 import { invalidArgument, MeshError, throwIfAborted } from "@mesh/interface";
-import { createHasher, type Hasher } from "@mesh/ring";
+import type { Hasher } from "@mesh/ring";
 import { EventEmitter } from "eventemitter3";
 import { ActorRef } from "./actor-ref.js";
-import { asciiFastHasher } from "./ascii-hasher.js";
 import { Attempt, CallRouter } from "./call-router.js";
 import { checkCapability, validateCapabilities } from "./capability.js";
-import { type ClusterLink, callAddressOf, LoneLink, NetworkLink, type NodeComponents } from "./cluster-link.js";
+import type { ClusterLink } from "./cluster-link.js";
 import { Deadlines } from "./deadlines.js";
 import type { MeshNodeEvents } from "./events.js";
 import { Handoffs } from "./handoffs.js";
 import { Inbound } from "./inbound.js";
-import { type NodeConfig, type NodeInit, resolveNodeConfig } from "./node-init.js";
+import type { NodeConfig } from "./node-init.js";
 import { NodeCounters, type NodeStats } from "./node-stats.js";
+import { forwardRuntimeEvents, membershipWiring } from "./node-wiring.js";
 import { PayloadCodec } from "./payload-codec.js";
 import { Placements } from "./placements.js";
 import { type Request, validateRequest } from "./request.js";
@@ -84,24 +84,8 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       byReference: byReference.size === 0 ? () => false : (module) => byReference.has(module),
     });
     this.#inbound = new Inbound(config.clock, config.logger, this.#router, this.#routing, this.#handoffs);
-    this.#forwardRuntimeEvents();
-    link.listen({
-      member: (event, member) => {
-        if (event === "member:dead" || event === "member:left") this.#handoffs.senderGone(member.name);
-        // A dead member's calls in flight fail now (retryable); one that left finishes its calls and closes.
-        const address = event === "member:dead" ? callAddressOf(member) : undefined;
-        if (address !== undefined && member.name !== this.name) link.calls.closePeer(address, `${member.name} is dead`);
-        this.emit(event, member);
-        this.#queueRebuild();
-      },
-      capabilities: ({ name, capabilities, previous }) => {
-        if (name === this.name) return; // this node's own change was announced when it was made
-        const added = capabilities.filter((c) => !previous.includes(c));
-        const removed = previous.filter((c) => !capabilities.includes(c));
-        this.emit("capabilities:changed", { node: name, capabilities, added, removed });
-        this.#queueRebuild();
-      },
-    });
+    link.listen(membershipWiring(this, link, this.#handoffs, () => this.#queueRebuild()));
+    forwardRuntimeEvents(this, this.#runtime, this.#placements, this.#routing);
     this.#rebuild();
   }
 
@@ -242,26 +226,6 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     this.emit("node:stopped");
   }
 
-  #forwardRuntimeEvents(): void {
-    const pid = (module: string, id: string): CallResult["pid"] => ({
-      node: this.name,
-      module,
-      id,
-      shard: this.#routing.shardOf(id),
-    });
-    // Activation is a hot path: build the event (and hash its shard) only for a listener.
-    this.#runtime.on("actor:activated", (e) => {
-      if (this.listenerCount("actor:activated") > 0) this.emit("actor:activated", { pid: pid(e.module, e.id) });
-    });
-    this.#runtime.on("actor:deactivated", (e) => {
-      this.#placements.forget(e.module, e.id);
-      if (this.listenerCount("actor:deactivated") > 0) {
-        this.emit("actor:deactivated", { pid: pid(e.module, e.id), reason: e.reason });
-      }
-    });
-    this.#runtime.on("actor:failed", (e) => this.emit("actor:failed", { pid: pid(e.module, e.id), error: e.error }));
-  }
-
   #setCapabilities(next: readonly string[], added: readonly string[], removed: readonly string[]): void {
     this.#routing.capabilities = next;
     this.#link.announceCapabilities(this.#routing.capabilities);
@@ -338,33 +302,4 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       throw this.#counters.failed(error);
     }
   }
-}
-
-/**
- * Starts a node in this process and, when network options are given, joins the
- * cluster. `components` replaces the real transports (tests run clusters on a
- * simulator). See {@link NodeInit}.
- */
-export async function createNode(init: NodeInit = {}, components: NodeComponents = {}): Promise<MeshNode> {
-  const config = resolveNodeConfig(init);
-  const network = config.network;
-  const link: ClusterLink =
-    network === undefined
-      ? new LoneLink()
-      : new NetworkLink(
-          {
-            name: config.name,
-            capabilities: config.capabilities,
-            weight: config.weight,
-            network,
-            clock: config.clock,
-            logger: config.logger,
-            callTimeoutMs: config.callTimeoutMs,
-            maxFrameBytes: config.maxFrameBytes,
-          },
-          components,
-        );
-  const node = new MeshNode(config, asciiFastHasher(await createHasher()), link);
-  await node.start();
-  return node;
 }
