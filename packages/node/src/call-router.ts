@@ -1,6 +1,6 @@
 import type { Abandonable, ActorRuntime } from "@mesh/actors";
 import { isMeshError, MeshError } from "@mesh/interface";
-import type { IncomingCall, IncomingCast } from "./call-transport/index.js";
+import type { IncomingCall, IncomingCast, OutgoingCall } from "./call-transport/index.js";
 import type { ClusterLink } from "./cluster-link.js";
 import { encodeCast } from "./control.js";
 import type { Deadlines } from "./deadlines.js";
@@ -275,10 +275,21 @@ export class CallRouter {
     if (timeoutMs <= 0) throw timedOut(a);
     this.#codec.checkSize(a.payload, "payload");
     this.#counters.remoteCalls++;
-    const signal = a.signal ?? a.incoming?.signal;
+    // One object literal of one shape (object spreads here cost a measurable share of a remote call).
+    const request: OutgoingCall = {
+      module: a.module,
+      id: a.id,
+      capability: a.capability,
+      payload: a.payload,
+      initArg: a.initArg,
+      chain: a.chain,
+      hops: a.hops,
+      timeoutMs,
+      signal: a.signal ?? a.incoming?.signal,
+    } as OutgoingCall;
     let reply: unknown;
     try {
-      reply = await this.#link.calls.call(address, { ...this.#outgoing(a), timeoutMs, ...(signal && { signal }) });
+      reply = await this.#link.calls.call(address, request);
     } catch (error) {
       // The owner is stopping: for this caller, that node is unreachable (and another will own the actor).
       if (isMeshError(error, "MESH_ERR_NODE_STOPPED")) {
