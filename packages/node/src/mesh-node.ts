@@ -68,8 +68,11 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     const byReference = new Set<string>();
     for (const [module, actorClass] of Object.entries(config.actors)) {
       this.#runtime.register(module, actorClass);
-      const choice = (actorClass as { localCalls?: unknown }).localCalls ?? config.localCalls;
-      if (choice === "reference") byReference.add(module);
+      const own = (actorClass as { localCalls?: unknown }).localCalls;
+      if (own !== undefined && own !== "copy" && own !== "reference") {
+        throw invalidArgument(`actors.${module}.localCalls`, '"copy" or "reference"', own);
+      }
+      if ((own ?? config.localCalls) === "reference") byReference.add(module);
     }
     this.#routing = new Routing(config, hasher, link, this.#deadlines);
     const parts = { routing: this.#routing, runtime: this.#runtime, placements: this.#placements, link };

@@ -95,6 +95,28 @@ describe("local calls behave like remote ones", () => {
     }
   });
 
+  it("validates the by-reference choice of the node and of a class", async () => {
+    class Odd extends Keeper {
+      static localCalls = "sometimes";
+    }
+    await assert.rejects(
+      createNode({ actors: { Odd } }),
+      (e) => isMeshError(e, "MESH_ERR_INVALID_ARGUMENT") && /actors\.Odd\.localCalls/.test(e.message),
+    );
+    await assert.rejects(
+      createNode({ localCalls: "share" as never }),
+      (e) => isMeshError(e, "MESH_ERR_INVALID_ARGUMENT") && /localCalls/.test(e.message),
+    );
+    // A class may also insist on copies on a by-reference node.
+    class Copied extends Keeper {
+      static localCalls = "copy";
+    }
+    const n = await node({ localCalls: "reference", actors: { Copied } });
+    const payload = { items: [1] };
+    const { response } = await n.call({ module: "Copied", id: "c", capability: "game", payload });
+    assert.notEqual(response, payload);
+  });
+
   it("refuses a function or a cycle locally with the error a remote call gives", async () => {
     const { caller, owner } = await pair();
     for (const [what, payload] of UNENCODABLE_PAYLOADS) {
