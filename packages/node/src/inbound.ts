@@ -26,7 +26,18 @@ export class Inbound implements CallHandler {
   /** Set when the node has stopped: nothing more is served. */
   closed = false;
 
-  constructor(clock: Clock, logger: Logger, router: CallRouter, routing: Routing, handoffs: HandoffReceiver) {
+  /** A one-way cast has no deadline of its own; forwarding it gets this long. */
+  readonly #castTimeoutMs: number;
+
+  constructor(
+    clock: Clock,
+    logger: Logger,
+    router: CallRouter,
+    routing: Routing,
+    handoffs: HandoffReceiver,
+    castTimeoutMs: number,
+  ) {
+    this.#castTimeoutMs = castTimeoutMs;
     this.#clock = clock;
     this.#logger = logger;
     this.#router = router;
@@ -69,7 +80,7 @@ export class Inbound implements CallHandler {
 
   onCast(cast: IncomingCast): void {
     if (this.closed) return;
-    this.#router.castArrived(cast, this.#clock.now()).catch((error: unknown) =>
+    this.#router.castArrived(cast, this.#clock.now() + this.#castTimeoutMs).catch((error: unknown) =>
       this.#logger.warn("a cast from another node failed", {
         module: cast.module,
         id: cast.id,

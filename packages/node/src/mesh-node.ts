@@ -86,7 +86,14 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       codec: new PayloadCodec(config.maxFrameBytes),
       byReference: byReference.size === 0 ? () => false : (module) => byReference.has(module),
     });
-    this.#inbound = new Inbound(config.clock, config.logger, this.#router, this.#routing, this.#handoffs);
+    this.#inbound = new Inbound(
+      config.clock,
+      config.logger,
+      this.#router,
+      this.#routing,
+      this.#handoffs,
+      config.callTimeoutMs,
+    );
     link.listen(membershipWiring(this, link, this.#handoffs, () => this.#queueRebuild()));
     forwardRuntimeEvents(this, this.#runtime, this.#placements, this.#routing);
     this.#rebuild();

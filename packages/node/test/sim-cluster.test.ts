@@ -14,6 +14,9 @@ class Counter {
     this.count += typeof payload === "number" ? payload : 1;
     return this.count;
   }
+  handleCast(payload: unknown): void {
+    this.count += typeof payload === "number" ? payload : 1;
+  }
   snapshot(): number {
     return this.count;
   }
@@ -159,6 +162,25 @@ describe("a cluster on the simulator", () => {
       );
       assert.ok(b.stats().handoffsSent >= onB.length);
       assert.deepEqual(caller.stats().failures, {});
+      for (const { node } of sim.nodes.values()) await sim.net.settle(node.stop());
+    });
+  });
+
+  it("forwards a one-way cast that reached a node that does not own the actor, once", async () => {
+    const seed = testSeed();
+    await withSeed(seed, async () => {
+      const sim = simulation(seed);
+      const a = await sim.add("a", ["game"]);
+      await sim.add("b", ["game"]);
+      await sim.converged();
+      const id = IDS.find((i) => a.ownerNode(a.shardFor(i), "game") === "b") as string;
+      const probe = sim.calls.endpoint(sim.net.addNode());
+      const aAddress = `${(sim.nodes.get("a") as { sim: SimNode }).sim.address.host}:${sim.calls.port}`;
+      probe.cast(aAddress, { module: "Counter", id, capability: "game", payload: 5 });
+      await sim.net.run(50);
+      assert.equal(a.stats().forwarded, 1);
+      const { pid, response } = await sim.net.settle(a.call({ module: "Counter", id, capability: "game", payload: 1 }));
+      assert.deepEqual([pid.node, response], ["b", 6]);
       for (const { node } of sim.nodes.values()) await sim.net.settle(node.stop());
     });
   });
