@@ -213,7 +213,12 @@ describe("a cluster of nodes in one process over loopback", () => {
     const s1 = await start({ name: "s1", capabilities: ["game"], secret: "correct horse battery staple" });
     const seeds = [gossipAddress(s1)];
     const s2 = await start({ name: "s2", capabilities: ["game"], secret: "correct horse battery staple", seeds });
-    const outsider = await start({ name: "outsider", capabilities: ["game", "chat"], secret: "wrong horse battery staple", seeds });
+    const outsider = await start({
+      name: "outsider",
+      capabilities: ["game", "chat"],
+      secret: "wrong horse battery staple",
+      seeds,
+    });
     await converged([s1, s2]);
     const { pid } = await s2.call({ module: "GameActor", id: "x", capability: "game" });
     assert.ok(["s1", "s2"].includes(pid.node));
