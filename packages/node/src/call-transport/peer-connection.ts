@@ -3,15 +3,7 @@ import { type ErrorCode, MeshError, type TimerHandle } from "@mesh/interface";
 import type { DeadlineEntry, DeadlineQueue } from "./deadline-queue.js";
 import { FrameDecoder } from "./frame-decoder.js";
 import { FrameWriter } from "./frame-writer.js";
-import {
-  cancelToWire,
-  decodeMessage,
-  helloToWire,
-  isWireReply,
-  MAX_RID,
-  MessageType,
-  pingToWire,
-} from "./messages.js";
+import { cancelToWire, decodeMessage, helloToWire, isWireReply, MAX_RID, MessageType, pingToWire } from "./messages.js";
 import type { PeerAddress } from "./peer-address.js";
 import { RidTable } from "./rid-table.js";
 import type { TickClock } from "./tick-clock.js";
