@@ -82,8 +82,15 @@ export class ServerConnection {
     this.#decoder = new FrameDecoder(Math.min(ctx.config.maxHelloBytes, ctx.config.maxFrameBytes), budget);
     this.#writer = new FrameWriter(ctx.counters, ctx.config.flushMode, (stalled) => {
       this.#paused = stalled;
-      if (stalled) socket.pause();
-      else if (!this.#closed) socket.resume();
+      if (stalled) {
+        socket.pause();
+        return;
+      }
+      // The time we held its reads back does not count against the caller.
+      const now = ctx.config.clock.now();
+      this.#lastInboundAt = now;
+      if (this.#frameStartedAt !== undefined) this.#frameStartedAt = now;
+      if (!this.#closed) socket.resume();
     });
     socket.setNoDelay(true);
     this.#writer.attach(socket);
@@ -131,13 +138,15 @@ export class ServerConnection {
   /** The server's periodic check: closes the connection if a deadline of its passed. */
   sweep(now: number): void {
     const config = this.#ctx.config;
-    if (!this.#authenticated && now - this.acceptedAt >= config.authTimeoutMs) return this.drop("auth-timeout");
-    // While we hold its reads back (it does not read its replies) the caller cannot make progress.
-    if (this.#paused) return;
-    if (this.#frameStartedAt !== undefined && now - this.#frameStartedAt >= config.frameTimeoutMs) {
-      return this.drop("slow-frame");
+    if (!this.#authenticated && now - this.acceptedAt >= config.authTimeoutMs) {
+      this.drop("auth-timeout");
+    } else if (this.#paused) {
+      // While we hold its reads back (it does not read its replies) the caller cannot make progress.
+    } else if (this.#frameStartedAt !== undefined && now - this.#frameStartedAt >= config.frameTimeoutMs) {
+      this.drop("slow-frame");
+    } else if (now - this.#lastInboundAt >= config.idleTimeoutMs) {
+      this.drop("idle-timeout");
     }
-    if (now - this.#lastInboundAt >= config.idleTimeoutMs) this.drop("idle-timeout");
   }
 
   /** The deadline queue's verdict: the caller's time ran out (already marked done there). */
