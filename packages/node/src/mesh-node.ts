@@ -167,6 +167,9 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
         const address = event === "member:dead" ? callAddressOf(member) : undefined;
         if (address !== undefined && member.name !== this.name)
           link.client.closePeer(address, `${member.name} is dead`);
+        // Back from suspect: its call connection may be stuck in TCP backoff from the partition.
+        const back = event === "member:alive" ? callAddressOf(member) : undefined;
+        if (back !== undefined && member.name !== this.name) link.client.resetPeer(back);
         this.emit(event, member);
         this.#queueRebuild();
       });

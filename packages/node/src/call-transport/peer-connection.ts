@@ -307,7 +307,12 @@ export class PeerConnection {
     if (value === UNOPENABLE) return this.#violation("unopenable-frame");
     if (value === UNDECODABLE) return this.#violation("undecodable-frame");
     const message = decodeMessage(value);
-    if (message?.type === MessageType.Pong) return true; // its bytes already counted as a sign of life
+    if (message?.type === MessageType.Pong) {
+      // Its bytes already counted as a sign of life; the next ping is due an interval from now.
+      this.#pingSentAt = undefined;
+      this.#armPing(this.#ctx.config.pingIntervalMs);
+      return true;
+    }
     if (message?.type !== MessageType.Failure) return this.#violation("invalid-message");
     const call = this.#pending.get(message.rid);
     if (call === undefined) {
