@@ -134,7 +134,7 @@ describe("call transport: dead connections", () => {
   });
 
   it("after a black hole heals, calls succeed within 1 s by the keepalive alone", async (t) => {
-    const { proxy, client } = await proxiedPath(t, { pingIntervalMs: 200, pingTimeoutMs: 400 });
+    const { proxy, client } = await proxiedPath(t, { pingIntervalMs: 100, pingTimeoutMs: 300 });
     const healedAt = await partition(client, proxy, 1500);
     const succeededAt = await firstSuccess(client, proxy.address, 5000);
     assert.ok(succeededAt - healedAt <= 1000, `first success ${Math.round(succeededAt - healedAt)} ms after the heal`);
