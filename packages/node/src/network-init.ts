@@ -21,7 +21,12 @@ export interface NetworkInit {
   readonly multicastAddr?: string;
   /** Multicast TTL (libcluster `multicast_ttl`). @default 1 */
   readonly multicastTtl?: number;
-  /** Shared secret: announcements, gossip and calls are sealed with AES-256-GCM keys derived from it. */
+  /**
+   * Shared secret: announcements, gossip and calls are sealed with AES-256-GCM keys derived from it.
+   * At least {@link MIN_SECRET_BYTES} (16) bytes, 128 bits: a Uint8Array by its length, a string by
+   * its UTF-8 bytes. It should be random (`openssl rand -base64 24`); a shorter one is refused with
+   * MESH_ERR_INVALID_CONFIG. @default none (nothing sealed)
+   */
   readonly secret?: Secret;
   /** Announce by broadcast instead of multicast (libcluster `broadcast_only`). @default false */
   readonly broadcastOnly?: boolean;

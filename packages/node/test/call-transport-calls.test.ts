@@ -65,7 +65,8 @@ describe("call transport: calls over real TCP", () => {
     const seed = testSeed();
     const held = new HeldCalls();
     const server = await startServer(t, held);
-    const client = await startClient(t);
+    // No keepalive ping while the calls are held: every frame in is a reply.
+    const client = await startClient(t, { pingIntervalMs: 600_000 });
     const n = 10_000;
     const replies = Array.from({ length: n }, (_, i) => client.call(server.address, request({ i }, { id: `a${i}` })));
     await waitFor("every call to arrive", () => held.calls.length === n, { timeoutMs: 30_000 });
