@@ -110,7 +110,7 @@ export interface CallClientStats extends TransportStats {
 }
 
 export interface CallServerStats extends TransportStats {
-  /** Connections accepted since start. */
+  /** Connections accepted since start, those then refused by a cap (`dropped["connection-limit"]`) included. */
   readonly accepted: number;
   /** Connections open now that have not sent their hello yet. */
   readonly unauthenticated: number;
