@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
-import { levenshtein, nearestName } from "../src/config-keys.js";
+import { type KnownKeys, levenshtein, nearestName } from "../src/config-keys.js";
 import { createNode, isMeshError, MeshError } from "../src/index.js";
 import { resolveNodeConfig } from "../src/node-init.js";
 
@@ -119,5 +119,20 @@ describe("nearest option name", () => {
 
   it("takes the abbreviation over a shorter edit", () => {
     assert.equal(nearestName("multicastInt", ["multicastAddr", "multicastInterface"]), "multicastInterface");
+  });
+});
+
+describe("option lists", () => {
+  it("do not compile when they miss an option of their interface or name one it lacks", () => {
+    interface Init {
+      readonly a?: number;
+      readonly b?: string;
+    }
+    const complete: KnownKeys<Init> = { a: true, b: true };
+    // @ts-expect-error `b` is missing: adding an option to an interface forces its line in the list
+    const missing: KnownKeys<Init> = { a: true };
+    // @ts-expect-error `c` is no option of Init
+    const extra: KnownKeys<Init> = { a: true, b: true, c: true };
+    assert.deepEqual([complete, missing, extra].map(Object.keys), [["a", "b"], ["a"], ["a", "b", "c"]]);
   });
 });
