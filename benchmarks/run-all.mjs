@@ -10,6 +10,7 @@ const ALL = [
   ["eigr-workloads.js"],
   ["membership.bench.js"],
   ["security-fuzz.js"],
+  ["call-port-attack.js", "--expose-gc"],
   ["tcp-baseline.js"],
   ["call-transport.bench.js"],
   ["cross-node.bench.js"],

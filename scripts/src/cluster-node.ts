@@ -10,7 +10,7 @@
  * goes away (IPC disconnect). SIGINT is ignored: Ctrl-C in a terminal reaches the
  * whole process group, and the parent, which owns the children, stops them in order.
  */
-import { createNode, type MemberEventName, type MemberView, type MeshNode } from "@mesh/node";
+import { createNode, DEFAULT_STOP_TIMEOUT_MS, type MemberEventName, type MemberView, type MeshNode } from "@mesh/node";
 import { actorsFor } from "./cluster-actors.js";
 import { checkCommand, checkSpec } from "./cluster-command-check.js";
 import { Load } from "./cluster-load.js";
@@ -27,6 +27,8 @@ import { badCommand, toWireError } from "./cluster-protocol.js";
 
 /** How long a child waits for its node to stop when the parent is gone, in ms. */
 const ORPHAN_STOP_TIMEOUT_MS = 2_000;
+/** On SIGTERM: the node's stop timeout, plus this for the leave to be gossiped, in ms. */
+const LEAVE_MARGIN_MS = 3_000;
 
 const MEMBER_EVENTS: readonly MemberEventName[] = [
   "member:joined",
@@ -222,15 +224,21 @@ async function main(): Promise<void> {
   }
   process.on("SIGINT", () => {});
   let child: ClusterChild | undefined;
+  let spec: ChildNodeSpec | undefined;
+  let stopping = false;
   const exitAfterStop = (timeoutMs: number): void => {
+    // A second signal while stopping means "now".
+    if (stopping) process.exit(143);
+    stopping = true;
     const force = setTimeout(() => process.exit(0), timeoutMs);
     force.unref();
     void (child?.stop() ?? Promise.resolve()).finally(() => process.exit(0));
   };
   process.on("disconnect", () => exitAfterStop(ORPHAN_STOP_TIMEOUT_MS));
-  process.on("SIGTERM", () => exitAfterStop(ORPHAN_STOP_TIMEOUT_MS));
+  // A kill is a request to leave: the node drains and hands its actors off, which may take
+  // up to its stopTimeoutMs; cutting it short would look like a crash to the others.
+  process.on("SIGTERM", () => exitAfterStop((spec?.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS) + LEAVE_MARGIN_MS));
 
-  let spec: ChildNodeSpec;
   try {
     spec = readSpec();
     const node = await createNode({
@@ -251,6 +259,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const ready = child;
+  const readySpec = spec;
   process.on("message", (message: unknown) => {
     const m = message as { type?: unknown; requestId?: unknown; command?: unknown } | null;
     if (m === null || typeof m !== "object" || m.type !== "request") {
@@ -259,7 +268,7 @@ async function main(): Promise<void> {
     }
     void ready.handle(m.requestId, m.command);
   });
-  await send({ type: "ready", name: spec.name, pid: process.pid, at: Date.now() });
+  await send({ type: "ready", name: readySpec.name, pid: process.pid, at: Date.now() });
 }
 
 await main();

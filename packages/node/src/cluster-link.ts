@@ -232,6 +232,7 @@ const NO_PEERS: CallTransport = {
     Promise.reject(new MeshError("MESH_ERR_NODE_UNREACHABLE", `a standalone node cannot reach ${address}`)),
   cast: () => {},
   closePeer: () => {},
+  resetPeer: () => {},
   stop: () => Promise.resolve(),
 };
 

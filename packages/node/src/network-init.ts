@@ -1,5 +1,6 @@
-import type { Discovery, GossipInit, Secret } from "@mesh/gossip";
-import { invalidArgument } from "@mesh/interface";
+import { type Discovery, type GossipInit, LAN_PRESET, type ProtocolSettings, type Secret } from "@mesh/gossip";
+import { invalidArgument, MeshError } from "@mesh/interface";
+import { checkKnownKeys, type KnownKeys } from "./config-keys.js";
 
 /**
  * The network side of {@link NodeInit}. A node given none of these options runs
@@ -20,7 +21,12 @@ export interface NetworkInit {
   readonly multicastAddr?: string;
   /** Multicast TTL (libcluster `multicast_ttl`). @default 1 */
   readonly multicastTtl?: number;
-  /** Shared secret: announcements, gossip and calls are sealed with AES-256-GCM keys derived from it. */
+  /**
+   * Shared secret: announcements, gossip and calls are sealed with AES-256-GCM keys derived from it.
+   * At least {@link MIN_SECRET_BYTES} (16) bytes, 128 bits: a Uint8Array by its length, a string by
+   * its UTF-8 bytes. It should be random (`openssl rand -base64 24`); a shorter one is refused with
+   * MESH_ERR_INVALID_CONFIG. @default none (nothing sealed)
+   */
   readonly secret?: Secret;
   /** Announce by broadcast instead of multicast (libcluster `broadcast_only`). @default false */
   readonly broadcastOnly?: boolean;
@@ -42,26 +48,56 @@ export interface NetworkInit {
   /** Call port (TCP); 0 picks a free one, announced in gossip metadata. @default 0 */
   readonly callPort?: number;
   /** SWIM settings: a preset ("lan", "wan", "local") and overrides such as probeIntervalMs. @default the "lan" preset */
-  readonly gossip?: Omit<GossipInit, "name" | "capabilities" | "tags">;
+  readonly gossip?: NodeGossipInit;
 }
 
-const NETWORK_KEYS = [
-  "port",
-  "ifAddr",
-  "multicastInterface",
-  "multicastAddr",
-  "multicastTtl",
-  "secret",
-  "broadcastOnly",
-  "multicast",
-  "seeds",
-  "discovery",
-  "host",
-  "advertiseHost",
-  "gossipPort",
-  "callPort",
-  "gossip",
-] as const satisfies readonly (keyof NetworkInit)[];
+/** Every option of {@link NetworkInit}, one line each (the compiler keeps it complete). */
+export const NETWORK_OPTIONS: KnownKeys<NetworkInit> = {
+  port: true,
+  ifAddr: true,
+  multicastInterface: true,
+  multicastAddr: true,
+  multicastTtl: true,
+  secret: true,
+  broadcastOnly: true,
+  multicast: true,
+  seeds: true,
+  discovery: true,
+  host: true,
+  advertiseHost: true,
+  gossipPort: true,
+  callPort: true,
+  gossip: true,
+};
+
+const NETWORK_KEYS = Object.keys(NETWORK_OPTIONS) as (keyof NetworkInit)[];
+
+type NodeGossipInit = Omit<GossipInit, "name" | "capabilities" | "tags">;
+
+/**
+ * The options of `gossip`: the protocol settings (every key of a preset, so a
+ * setting added to the presets is accepted here with no change) and, one line
+ * each, the rest of {@link GossipInit}.
+ */
+const GOSSIP_OPTIONS: Readonly<Record<string, true>> = {
+  ...(Object.fromEntries(Object.keys(LAN_PRESET).map((key) => [key, true])) as KnownKeys<ProtocolSettings>),
+  ...({
+    preset: true,
+    advertiseAddress: true,
+    lifeguard: true,
+    lifeguardAwareness: true,
+    lifeguardDogpile: true,
+    lifeguardBuddy: true,
+    lifeguardNack: true,
+  } satisfies KnownKeys<Omit<NodeGossipInit, keyof ProtocolSettings>>),
+};
+
+/**
+ * 128 bits. A string secret is measured in its UTF-8 bytes, which is what the
+ * key derivation consumes; it should be random (e.g. `openssl rand -base64 24`),
+ * not a passphrase — 16 bytes of English text hold far less than 128 bits.
+ */
+export const MIN_SECRET_BYTES = 16;
 
 const MULTICAST_KEYS = [
   "port",
@@ -89,7 +125,7 @@ export interface NetworkConfig {
   readonly advertiseHost: string | undefined;
   readonly gossipPort: number;
   readonly callPort: number;
-  readonly gossip: Omit<GossipInit, "name" | "capabilities" | "tags">;
+  readonly gossip: NodeGossipInit;
 }
 
 function port(property: string, value: unknown): number {
@@ -117,13 +153,14 @@ export function resolveNetworkConfig(init: NetworkInit): NetworkConfig | undefin
   if (typeof host !== "string" || host === "") throw invalidArgument("host", "an IP address", host);
   const gossip = init.gossip ?? {};
   if (typeof gossip !== "object" || gossip === null) throw invalidArgument("gossip", "an object", gossip);
+  checkKnownKeys(gossip, GOSSIP_OPTIONS, "gossip.");
   const multicastInit = Object.fromEntries(
     MULTICAST_KEYS.filter((key) => init[key] !== undefined).map((key) => [key, init[key]]),
   );
   return Object.freeze({
     multicast,
     multicastInit: Object.freeze(multicastInit),
-    secret: init.secret,
+    secret: checkSecret(init.secret),
     seeds: Object.freeze([...seeds]),
     discovery: Object.freeze([...discovery]),
     host,
@@ -132,4 +169,22 @@ export function resolveNetworkConfig(init: NetworkInit): NetworkConfig | undefin
     callPort: port("callPort", init.callPort ?? 0),
     gossip: Object.freeze({ ...gossip }),
   });
+}
+
+function checkSecret(secret: unknown): Secret | undefined {
+  if (secret === undefined) return undefined;
+  let bytes: number;
+  if (typeof secret === "string") bytes = Buffer.byteLength(secret, "utf8");
+  else if (secret instanceof Uint8Array) bytes = secret.length;
+  else throw invalidArgument("secret", "a string or a Uint8Array", secret);
+  if (bytes < MIN_SECRET_BYTES) {
+    // The message never repeats the secret, only its size.
+    throw new MeshError(
+      "MESH_ERR_INVALID_CONFIG",
+      `secret must hold at least ${MIN_SECRET_BYTES} bytes (128 bits) of key material, got ${bytes}; ` +
+        "use a random one, e.g. `openssl rand -base64 24`",
+      { details: { property: "secret", bytes, minBytes: MIN_SECRET_BYTES } },
+    );
+  }
+  return secret as Secret;
 }

@@ -30,6 +30,12 @@ export interface CallTransport {
   cast(address: string, request: OutgoingCast): void;
   /** Fails the calls in flight to `address` (retryable) and stops reconnecting to it. */
   closePeer(address: string, reason: string): void;
+  /**
+   * The peer at `address` is back (alive again after a suspicion): a connection to it
+   * that has been silent, or a connect backoff, is replaced now rather than waiting
+   * for TCP's retransmission backoff. A connection that is carrying bytes is kept.
+   */
+  resetPeer(address: string): void;
   stop(): Promise<void>;
 }
 
@@ -101,6 +107,10 @@ export class TcpCallTransport implements CallTransport {
 
   closePeer(address: string, reason: string): void {
     this.#client.closePeer(address, reason);
+  }
+
+  resetPeer(address: string): void {
+    this.#client.resetPeer(address);
   }
 
   async stop(): Promise<void> {

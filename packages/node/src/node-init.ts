@@ -4,8 +4,9 @@ import type { ActorClass } from "@mesh/actors";
 import { type Clock, invalidArgument, type Logger, noopLogger, systemClock } from "@mesh/interface";
 import { boundedRendezvous, DEFAULT_SHARD_COUNT, type PlacementStrategy } from "@mesh/ring";
 import { validateCapabilities } from "./capability.js";
+import { checkKnownKeys, type KnownKeys } from "./config-keys.js";
 import { checkUserModule } from "./control.js";
-import { type NetworkConfig, type NetworkInit, resolveNetworkConfig } from "./network-init.js";
+import { NETWORK_OPTIONS, type NetworkConfig, type NetworkInit, resolveNetworkConfig } from "./network-init.js";
 
 /** Default limit of an encoded payload or reply, in bytes (the call transport's frame limit). */
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
@@ -78,6 +79,29 @@ export interface NodeInit extends NetworkInit {
 /** How local calls pass payloads and replies (see {@link NodeInit.localCalls}). */
 export type LocalCalls = "copy" | "reference";
 
+/**
+ * Every option of {@link NodeInit}, one line each; anything else is refused with
+ * MESH_ERR_INVALID_CONFIG. The compiler keeps this list and the interface in step.
+ */
+const NODE_OPTIONS: KnownKeys<NodeInit> = {
+  ...NETWORK_OPTIONS,
+  name: true,
+  capabilities: true,
+  actors: true,
+  shardCount: true,
+  weight: true,
+  placement: true,
+  callTimeoutMs: true,
+  mailboxCapacity: true,
+  idleTimeoutMs: true,
+  stopTimeoutMs: true,
+  handoffTimeoutMs: true,
+  clock: true,
+  logger: true,
+  localCalls: true,
+  maxFrameBytes: true,
+};
+
 export interface NodeConfig {
   readonly name: string;
   readonly capabilities: readonly string[];
@@ -111,6 +135,7 @@ function positiveNumber(property: string, value: unknown, integer = false): numb
 /** Validates `init` at the boundary and returns the frozen configuration with every default applied. */
 export function resolveNodeConfig(init: NodeInit = {}): NodeConfig {
   if (typeof init !== "object" || init === null) throw invalidArgument("init", "an object", init);
+  checkKnownKeys(init, NODE_OPTIONS);
   const name = init.name ?? defaultName();
   if (typeof name !== "string" || name === "") throw invalidArgument("name", "a non-empty string", name);
   const actors = init.actors ?? {};

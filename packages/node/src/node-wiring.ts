@@ -21,6 +21,9 @@ export function membershipWiring(
       // A dead member's calls in flight fail now (retryable); one that left finishes its calls and closes.
       const address = event === "member:dead" ? callAddressOf(member) : undefined;
       if (address !== undefined && member.name !== node.name) link.calls.closePeer(address, `${member.name} is dead`);
+      // Back from suspect: its call connection may be stuck in TCP backoff from the partition.
+      const back = event === "member:alive" ? callAddressOf(member) : undefined;
+      if (back !== undefined && member.name !== node.name) link.calls.resetPeer(back);
       node.emit(event, member);
       queueRebuild();
     },

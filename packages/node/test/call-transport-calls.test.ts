@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import { isMeshError, MeshError, shuffle, systemClock } from "@mesh/interface";
 import { SeededRandom, testSeed, waitFor } from "@mesh/testing";
 import { CallClient, CallServer } from "../src/call-transport/index.js";
-import { callToWire } from "../src/call-transport/messages.js";
+import { callToWire, helloToWire } from "../src/call-transport/messages.js";
 import { WireCodec } from "../src/call-transport/wire-codec.js";
 import {
   echoHandler,
@@ -65,7 +65,8 @@ describe("call transport: calls over real TCP", () => {
     const seed = testSeed();
     const held = new HeldCalls();
     const server = await startServer(t, held);
-    const client = await startClient(t);
+    // No keepalive ping while the calls are held: every frame in is a reply.
+    const client = await startClient(t, { pingIntervalMs: 600_000 });
     const n = 10_000;
     const replies = Array.from({ length: n }, (_, i) => client.call(server.address, request({ i }, { id: `a${i}` })));
     await waitFor("every call to arrive", () => held.calls.length === n, { timeoutMs: 30_000 });
@@ -204,6 +205,7 @@ describe("call transport: calls over real TCP", () => {
     socket.on("data", (chunk: Buffer) => {
       received += chunk.length;
     });
+    socket.write(codec.encode(helloToWire(), "hello"));
     socket.write(codec.encode(callToWire(1, "M", "i", "c", "queued", undefined, 30, [], 0), "test"));
     await waitFor("the call to arrive", () => held.calls.length === 1);
     const { call } = held.calls[0] as (typeof held.calls)[number];
@@ -224,6 +226,7 @@ describe("call transport: calls over real TCP", () => {
     const codec = new WireCodec(1 << 20, undefined);
     const socket = connect({ host: LOOPBACK, port: server.port ?? 0 });
     t.after(() => socket.destroy());
+    socket.write(codec.encode(helloToWire(), "hello"));
     socket.write(codec.encode(callToWire(1, "M", "i", "c", null, undefined, 0, [], 0), "test"));
     socket.write(codec.encode(callToWire(2, "M", "i", "c", null, undefined, -5, [], 0), "test"));
     await waitFor("both to be dropped", () => server.stats().dropped.expired === 2);

@@ -1,6 +1,28 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { FrameDecoder } from "../src/call-transport/frame-decoder.js";
+import { type FrameBudget, FrameDecoder } from "../src/call-transport/frame-decoder.js";
+
+/** A budget that records what it was charged and refuses beyond `limit`. */
+function budget(limit = Number.POSITIVE_INFINITY): FrameBudget & { held: number } {
+  return {
+    held: 0,
+    acquire(bytes) {
+      if (this.held + bytes > limit) return false;
+      this.held += bytes;
+      return true;
+    },
+    release(bytes) {
+      this.held -= bytes;
+    },
+  };
+}
+
+/** A header announcing `length`, then the first `sent` body bytes. */
+function announce(length: number, sent: number): Buffer {
+  const out = Buffer.alloc(4 + sent, 9);
+  out.writeUInt32BE(length, 0);
+  return out;
+}
 
 function frame(body: number[]): Buffer {
   const out = Buffer.alloc(4 + body.length);
@@ -141,5 +163,70 @@ describe("FrameDecoder", () => {
         [3, 3, 3],
       ],
     );
+  });
+
+  it("holds a buffer that grows with the bytes that came, not with the announced length", () => {
+    const charged = budget();
+    const decoder = new FrameDecoder(16 * 1024 * 1024, charged);
+    const seen: number[] = [];
+    const sink = (_b: Buffer, from: number, to: number) => seen.push(to - from) > 0;
+    assert.equal(decoder.push(announce(16 * 1024 * 1024, 10), sink), "ok");
+    assert.equal(decoder.bufferedBytes, 64 * 1024, "an announced 16 MiB with 10 bytes sent holds 64 KiB");
+    assert.equal(charged.held, 64 * 1024);
+    // 100 KiB more: the buffer doubles to 128 KiB, and the budget is charged the difference only.
+    assert.equal(decoder.push(Buffer.alloc(100 * 1024, 1), sink), "ok");
+    assert.equal(decoder.bufferedBytes, 128 * 1024);
+    assert.equal(charged.held, 128 * 1024);
+    // 1 MiB more is over double: it grows to what is needed.
+    assert.equal(decoder.push(Buffer.alloc(1024 * 1024, 1), sink), "ok");
+    assert.equal(decoder.bufferedBytes, 10 + 1124 * 1024);
+    const rest = 16 * 1024 * 1024 - 10 - 1124 * 1024;
+    assert.equal(decoder.push(Buffer.alloc(rest, 2), sink), "ok");
+    assert.deepEqual(seen, [16 * 1024 * 1024], "the frame is handed out whole, at its exact length");
+    assert.equal(charged.held, 0, "and its buffer given back");
+    assert.equal(decoder.bufferedBytes, 0);
+  });
+
+  it("stops with 'refused' when the budget says no, and gives everything back on dispose", () => {
+    const charged = budget(100 * 1024);
+    const decoder = new FrameDecoder(1024 * 1024, charged);
+    assert.equal(
+      decoder.push(announce(1024 * 1024, 1000), () => true),
+      "ok",
+    );
+    assert.equal(charged.held, 64 * 1024);
+    assert.equal(
+      decoder.push(Buffer.alloc(64 * 1024), () => true),
+      "refused",
+      "growing to 128 KiB is over 100 KiB",
+    );
+    decoder.dispose();
+    assert.equal(charged.held, 0);
+    const refusedAtOnce = new FrameDecoder(1024 * 1024, budget(1000));
+    assert.equal(
+      refusedAtOnce.push(announce(2000, 10), () => true),
+      "refused",
+    );
+  });
+
+  it("raises or lowers its limit between chunks", () => {
+    const decoder = new FrameDecoder(8);
+    assert.equal(
+      decoder.push(frame([1, 2, 3]), () => true),
+      "ok",
+    );
+    assert.equal(
+      decoder.push(frame(new Array(9).fill(0)), () => true),
+      "oversize",
+    );
+    const raised = new FrameDecoder(8);
+    let count = 0;
+    const stream = Buffer.concat([frame([1]), frame(new Array(100).fill(0))]);
+    // The sink raises the limit after the first frame, as the server does after the hello.
+    raised.push(stream, () => {
+      raised.maxFrameBytes = 1024;
+      return ++count > 0;
+    });
+    assert.equal(count, 2);
   });
 });

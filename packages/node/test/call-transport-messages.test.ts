@@ -6,7 +6,11 @@ import {
   castToWire,
   decodeMessage,
   failureToWire,
+  helloToWire,
   MessageType,
+  PROTOCOL_VERSION,
+  pingToWire,
+  pongToWire,
   replyToWire,
 } from "../src/call-transport/messages.js";
 import { WireCodec } from "../src/call-transport/wire-codec.js";
@@ -20,7 +24,16 @@ function roundTrip(message: unknown[]): unknown {
 
 describe("call messages", () => {
   it("keeps the wire type codes (part of the protocol: append only)", () => {
-    assert.deepEqual(MessageType, { Call: 1, Cast: 2, Reply: 3, Failure: 4, Cancel: 5 });
+    assert.deepEqual(MessageType, {
+      Call: 1,
+      Cast: 2,
+      Reply: 3,
+      Failure: 4,
+      Cancel: 5,
+      Hello: 6,
+      Ping: 7,
+      Pong: 8,
+    });
   });
 
   it("round-trips every message type", () => {
@@ -59,6 +72,9 @@ describe("call messages", () => {
       details: { a: 1 },
     });
     assert.deepEqual(roundTrip(cancelToWire(9)), { type: MessageType.Cancel, rid: 9 });
+    assert.deepEqual(roundTrip(helloToWire()), { type: MessageType.Hello, version: PROTOCOL_VERSION });
+    assert.deepEqual(roundTrip(pingToWire()), { type: MessageType.Ping });
+    assert.deepEqual(roundTrip(pongToWire()), { type: MessageType.Pong });
   });
 
   const good = callToWire(1, "M", "i", "c", null, undefined, 100, [], 0);
@@ -90,6 +106,10 @@ describe("call messages", () => {
     ["a failure with string details", [4, 1, "MESH_ERR_TIMEOUT", "x", "d"]],
     ["a failure code from Object.prototype", [4, 1, "toString", "x", undefined]],
     ["a cancel without rid", [5]],
+    ["a hello of another protocol version", [6, PROTOCOL_VERSION + 1]],
+    ["a hello without a version", [6]],
+    ["a ping with a payload", [7, "x".repeat(100)]],
+    ["a pong with a payload", [8, 1]],
     ["a cast with a numeric module", [2, 1, "i", "c", null, undefined, [], 0]],
   ];
   for (const [name, raw] of invalid) {

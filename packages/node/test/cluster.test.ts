@@ -210,10 +210,15 @@ describe("a cluster of nodes in one process over loopback", () => {
   });
 
   it("keeps a cluster with a secret closed to a node without it", async () => {
-    const s1 = await start({ name: "s1", capabilities: ["game"], secret: "correct horse" });
+    const s1 = await start({ name: "s1", capabilities: ["game"], secret: "correct horse battery staple" });
     const seeds = [gossipAddress(s1)];
-    const s2 = await start({ name: "s2", capabilities: ["game"], secret: "correct horse", seeds });
-    const outsider = await start({ name: "outsider", capabilities: ["game", "chat"], secret: "wrong", seeds });
+    const s2 = await start({ name: "s2", capabilities: ["game"], secret: "correct horse battery staple", seeds });
+    const outsider = await start({
+      name: "outsider",
+      capabilities: ["game", "chat"],
+      secret: "wrong horse battery staple",
+      seeds,
+    });
     await converged([s1, s2]);
     const { pid } = await s2.call({ module: "GameActor", id: "x", capability: "game" });
     assert.ok(["s1", "s2"].includes(pid.node));

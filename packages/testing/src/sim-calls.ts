@@ -224,6 +224,9 @@ export class SimCallEndpoint {
     this.peerGone(address, reason);
   }
 
+  /** A simulated link holds no connection state, so there is nothing to replace. */
+  resetPeer(_address: string): void {}
+
   /** @internal fails every call in flight to `address`. */
   peerGone(address: string, reason = "the connection was reset"): void {
     for (const pending of [...this.#pending]) if (pending.to === address) pending.fail(unreachable(address, reason));

@@ -159,6 +159,19 @@ export class CallClient {
     peer.close("MESH_ERR_NODE_UNREACHABLE", `${address}: ${reason}`, true);
   }
 
+  /**
+   * Tells the client that the peer at `address` was unreachable and is back,
+   * e.g. membership saw it suspected and then alive again. A connection that
+   * has received nothing for longer than a ping interval is replaced at once
+   * (it may be stuck in TCP retransmission backoff for seconds after the
+   * network healed), and a connect backoff ends; a connection that is carrying
+   * bytes is kept. Calls on a replaced connection fail with
+   * MESH_ERR_NODE_UNREACHABLE (retryable).
+   */
+  resetPeer(address: string): void {
+    this.#peers.get(address)?.reset();
+  }
+
   stats(): CallClientStats {
     let callsInFlight = 0;
     let connections = 0;

@@ -16,7 +16,20 @@ export const MessageType = {
   Failure: 4,
   /** `[5, rid]` — the caller gave up (abort or timeout); the callee may drop the work. */
   Cancel: 5,
+  /**
+   * `[6, version]` — the first frame of every connection, from the caller. The
+   * callee buffers nothing large before it: until a hello arrives (and, with a
+   * cipher, opens) the frame limit is tiny and the clock is short.
+   */
+  Hello: 6,
+  /** `[7]` — the caller checks that a quiet connection still carries bytes. */
+  Ping: 7,
+  /** `[8]` — the callee's answer to a ping. */
+  Pong: 8,
 } as const;
+
+/** The call protocol's version, carried in the hello. */
+export const PROTOCOL_VERSION = 1;
 
 /** Request ids are uint32 (compact in msgpack) and wrap; the in-flight limit keeps live ids far apart. */
 export const MAX_RID = 0xffff_ffff;
@@ -68,7 +81,28 @@ export interface CancelMessage {
   readonly rid: number;
 }
 
-export type WireMessage = CallMessage | CastMessage | ReplyMessage | FailureMessage | CancelMessage;
+export interface HelloMessage {
+  readonly type: typeof MessageType.Hello;
+  readonly version: number;
+}
+
+export interface PingMessage {
+  readonly type: typeof MessageType.Ping;
+}
+
+export interface PongMessage {
+  readonly type: typeof MessageType.Pong;
+}
+
+export type WireMessage =
+  | CallMessage
+  | CastMessage
+  | ReplyMessage
+  | FailureMessage
+  | CancelMessage
+  | HelloMessage
+  | PingMessage
+  | PongMessage;
 
 // Builders take positional arguments, not a message object: they run once per call and
 // an intermediate object would be garbage the moment the array exists.
@@ -114,6 +148,18 @@ export function failureToWire(
 
 export function cancelToWire(rid: number): unknown[] {
   return [MessageType.Cancel, rid];
+}
+
+export function helloToWire(): unknown[] {
+  return [MessageType.Hello, PROTOCOL_VERSION];
+}
+
+export function pingToWire(): unknown[] {
+  return [MessageType.Ping];
+}
+
+export function pongToWire(): unknown[] {
+  return [MessageType.Pong];
 }
 
 /** A call request as it arrives: the wire array itself, once `isWireCall` passed. */
@@ -213,6 +259,15 @@ export function decodeMessage(raw: unknown): WireMessage | undefined {
       if (raw.length !== 2 || !isRid(rid)) return undefined;
       return { type: MessageType.Cancel, rid };
     }
+    case MessageType.Hello: {
+      const version: unknown = raw[1];
+      if (raw.length !== 2 || version !== PROTOCOL_VERSION) return undefined;
+      return { type: MessageType.Hello, version };
+    }
+    case MessageType.Ping:
+      return raw.length === 1 ? { type: MessageType.Ping } : undefined;
+    case MessageType.Pong:
+      return raw.length === 1 ? { type: MessageType.Pong } : undefined;
     default:
       return undefined;
   }

@@ -3,7 +3,7 @@ import { type ErrorCode, MeshError, type TimerHandle } from "@mesh/interface";
 import type { DeadlineEntry, DeadlineQueue } from "./deadline-queue.js";
 import { FrameDecoder } from "./frame-decoder.js";
 import { FrameWriter } from "./frame-writer.js";
-import { cancelToWire, decodeMessage, isWireReply, MAX_RID, MessageType } from "./messages.js";
+import { cancelToWire, decodeMessage, helloToWire, isWireReply, MAX_RID, MessageType, pingToWire } from "./messages.js";
 import type { PeerAddress } from "./peer-address.js";
 import { RidTable } from "./rid-table.js";
 import type { TickClock } from "./tick-clock.js";
@@ -48,6 +48,14 @@ type State = "idle" | "connecting" | "open" | "backoff" | "closed";
  * (retryable). A failed connect puts the peer in backoff (base * 2^(failures-1),
  * capped), during which sends fail at once instead of piling up; the first send
  * after the backoff connects again.
+ *
+ * A connection can also die silently: a black-holed link, or a peer whose
+ * packets were lost long enough that TCP sits in retransmission backoff for
+ * many seconds after the network heals. So an open connection that has
+ * received nothing for `pingIntervalMs` is pinged; nothing within
+ * `pingTimeoutMs` after that, or `maxTimeoutStreak` calls in a row timing out
+ * with nothing received, replaces it with a fresh one, as does `reset()` when
+ * membership saw the peer come back.
  */
 export class PeerConnection {
   readonly address: string;
@@ -64,12 +72,25 @@ export class PeerConnection {
   #failures = 0;
   #retryAt = 0;
   #lastError: Error | undefined;
+  /**
+   * Clock time of the last sign that the current connection carries bytes: its
+   * opening, an inbound byte, or a 'drain' (the peer's TCP acknowledged a
+   * backlog, so a slow link pushing a big frame is not taken for a dead one).
+   */
+  #lastSignOfLifeAt = 0;
+  /** When the unanswered ping went out, or undefined. */
+  #pingSentAt: number | undefined;
+  #pingTimer: TimerHandle | undefined;
+  /** Calls in a row that timed out with nothing received since they were sent. */
+  #timeoutStreak = 0;
 
   constructor(address: string, peer: PeerAddress, ctx: ClientContext) {
     this.address = address;
     this.#peer = peer;
     this.#ctx = ctx;
-    this.#writer = new FrameWriter(ctx.counters, ctx.config.flushMode);
+    this.#writer = new FrameWriter(ctx.counters, ctx.config.flushMode, (stalled) => {
+      if (!stalled) this.#lastSignOfLifeAt = ctx.config.clock.now();
+    });
     this.#decoder = new FrameDecoder(ctx.config.maxFrameBytes);
   }
 
@@ -157,6 +178,35 @@ export class PeerConnection {
         details: { address: this.address, timeoutMs: call.timeoutMs },
       }),
     );
+    if (this.#state !== "open") return;
+    const silent = this.#lastSignOfLifeAt <= call.deadline - call.timeoutMs;
+    this.#timeoutStreak = silent ? this.#timeoutStreak + 1 : 0;
+    if (this.#timeoutStreak >= this.#ctx.config.maxTimeoutStreak) {
+      this.#replace("timeout-streak", `${this.#timeoutStreak} calls in a row timed out with nothing received`);
+    }
+  }
+
+  /**
+   * The peer was unreachable and is back (membership saw it suspected, then
+   * alive): a connection that has heard nothing for longer than a ping interval
+   * is replaced now rather than after its ping timeout, and a connect backoff
+   * ends. A connection that is carrying bytes is kept.
+   */
+  reset(): void {
+    const config = this.#ctx.config;
+    if (this.#state === "backoff") {
+      this.#state = "idle";
+      return;
+    }
+    if (this.#state === "connecting") {
+      this.#replace("reset", "the peer came back while a connect was pending");
+      return;
+    }
+    if (this.#state !== "open") return;
+    const silentMs = config.clock.now() - this.#lastSignOfLifeAt;
+    if (silentMs > config.pingIntervalMs * 1.5) {
+      this.#replace("reset", `the peer came back; nothing received on this connection for ${Math.round(silentMs)} ms`);
+    }
   }
 
   /** Closes the connection and fails every call in flight on it with `code`. */
@@ -204,6 +254,8 @@ export class PeerConnection {
     this.#lastError = undefined;
     if (this.#attempts++ > 0) this.#ctx.onReconnect();
     this.#decoder = new FrameDecoder(config.maxFrameBytes);
+    // The callee reads nothing else before it: it is what lets it buffer our frames.
+    this.#writer.enqueue(this.#ctx.codec.encode(helloToWire(), "hello"));
     const socket = connect({ host: this.#peer.host, port: this.#peer.port });
     this.#socket = socket;
     socket.setNoDelay(true);
@@ -217,6 +269,10 @@ export class PeerConnection {
       this.#failures = 0;
       socket.setKeepAlive(true, config.keepAliveMs);
       logger.debug("call connection open", { address: this.address });
+      this.#lastSignOfLifeAt = config.clock.now();
+      this.#pingSentAt = undefined;
+      this.#timeoutStreak = 0;
+      this.#armPing(config.pingIntervalMs);
       this.#writer.attach(socket);
     });
     socket.on("data", (chunk: Buffer) => {
@@ -251,6 +307,12 @@ export class PeerConnection {
     if (value === UNOPENABLE) return this.#violation("unopenable-frame");
     if (value === UNDECODABLE) return this.#violation("undecodable-frame");
     const message = decodeMessage(value);
+    if (message?.type === MessageType.Pong) {
+      // Its bytes already counted as a sign of life; the next ping is due an interval from now.
+      this.#pingSentAt = undefined;
+      this.#armPing(this.#ctx.config.pingIntervalMs);
+      return true;
+    }
     if (message?.type !== MessageType.Failure) return this.#violation("invalid-message");
     const call = this.#pending.get(message.rid);
     if (call === undefined) {
@@ -264,6 +326,8 @@ export class PeerConnection {
 
   #onData(chunk: Buffer): void {
     this.#ctx.counters.bytesIn += chunk.length;
+    this.#lastSignOfLifeAt = this.#ctx.tickClock.now();
+    this.#timeoutStreak = 0;
     if (this.#decoder.push(chunk, this.#onFrame) === "oversize") this.#violation("oversize-frame");
   }
 
@@ -272,6 +336,48 @@ export class PeerConnection {
     this.#ctx.config.logger.warn("call connection closed: bad frame from peer", { address: this.address, reason });
     this.close("MESH_ERR_NODE_UNREACHABLE", `${this.address} sent a bad frame (${reason}); connection closed`, false);
     return false;
+  }
+
+  /** Checks the connection `delayMs` from now: pings it when quiet, replaces it when a ping went unanswered. */
+  #armPing(delayMs: number): void {
+    const { clock } = this.#ctx.config;
+    if (this.#pingTimer !== undefined) clock.clearTimeout(this.#pingTimer);
+    this.#pingTimer = clock.setTimeout(this.#onPingTimer, Math.max(1, delayMs));
+  }
+
+  readonly #onPingTimer = (): void => {
+    this.#pingTimer = undefined;
+    if (this.#state !== "open") return;
+    const { clock, pingIntervalMs, pingTimeoutMs } = this.#ctx.config;
+    const now = clock.now();
+    const pingSentAt = this.#pingSentAt;
+    if (pingSentAt !== undefined && this.#lastSignOfLifeAt < pingSentAt) {
+      const waitedMs = now - pingSentAt;
+      if (waitedMs >= pingTimeoutMs) {
+        this.#replace("ping-timeout", `no answer to a ping within ${pingTimeoutMs} ms`);
+        return;
+      }
+      this.#armPing(pingTimeoutMs - waitedMs);
+      return;
+    }
+    this.#pingSentAt = undefined;
+    const quietMs = now - this.#lastSignOfLifeAt;
+    if (quietMs < pingIntervalMs) {
+      this.#armPing(pingIntervalMs - quietMs);
+      return;
+    }
+    this.#pingSentAt = now;
+    this.#writer.enqueue(this.#ctx.codec.encode(pingToWire(), "ping"));
+    this.#armPing(pingTimeoutMs);
+  };
+
+  /** Drops a connection found dead; its calls fail retryably and the next send connects afresh. */
+  #replace(reason: "ping-timeout" | "timeout-streak" | "reset", why: string): void {
+    this.#ctx.counters.drop(reason);
+    this.#ctx.config.logger.info("call connection replaced", { address: this.address, reason, why });
+    this.close("MESH_ERR_NODE_UNREACHABLE", `the connection to ${this.address} was replaced: ${why}`, false);
+    // Not a refused connect: the next send dials at once.
+    if (this.#state === "backoff") this.#state = "idle";
   }
 
   #clearConnectTimer(): void {
@@ -286,6 +392,9 @@ export class PeerConnection {
     const wasOpen = this.#state === "open";
     this.#socket = undefined;
     this.#clearConnectTimer();
+    if (this.#pingTimer !== undefined) config.clock.clearTimeout(this.#pingTimer);
+    this.#pingTimer = undefined;
+    this.#pingSentAt = undefined;
     this.#writer.detach();
     if (wasOpen || this.#state !== "connecting") {
       this.#state = "idle";

@@ -1,7 +1,7 @@
 import type { Socket } from "node:net";
 import { type ErrorCode, isMeshError, MeshError } from "@mesh/interface";
 import type { DeadlineQueue } from "./deadline-queue.js";
-import { FrameDecoder } from "./frame-decoder.js";
+import { type FrameBudget, FrameDecoder } from "./frame-decoder.js";
 import { FrameWriter } from "./frame-writer.js";
 import { type CallHandler, InboundCall } from "./incoming-call.js";
 import {
@@ -10,13 +10,14 @@ import {
   failureToWire,
   isWireCall,
   MessageType,
+  pongToWire,
   replyToWire,
   type WireCall,
 } from "./messages.js";
 import { RidTable } from "./rid-table.js";
 import type { TickClock } from "./tick-clock.js";
 import type { CallServerConfig } from "./transport-config.js";
-import type { Counters, DropReason } from "./transport-stats.js";
+import type { Counters, SecurityDropReason } from "./transport-stats.js";
 import { UNDECODABLE, UNOPENABLE, type WireCodec } from "./wire-codec.js";
 
 /** What every connection of one server shares. */
@@ -28,6 +29,11 @@ export interface ServerContext {
   /** The clock read once per tick, for arrival times. */
   readonly tickClock: TickClock;
   readonly handler: CallHandler;
+  /** Asks for buffer for an incomplete frame of `connection`; may close others (or refuse). */
+  acquireBuffer(connection: ServerConnection, bytes: number): boolean;
+  releaseBuffer(bytes: number): void;
+  onAuthenticated(connection: ServerConnection): void;
+  onSecurityDrop(reason: SecurityDropReason, remoteAddress: string): void;
   onClosed(connection: ServerConnection): void;
 }
 
@@ -37,11 +43,24 @@ export interface ServerContext {
  * socket refuses writes (the caller is not reading its replies) we stop reading
  * its requests, and at most `maxInFlightPerConnection` requests run at once —
  * beyond that they are answered MESH_ERR_OVERLOADED without running.
+ *
+ * Nothing large is buffered for a caller that has not proved itself: its first
+ * frame must be a hello (which, with a cipher, must open), at most
+ * `maxHelloBytes`, within `authTimeoutMs`. After it the frame limit is
+ * `maxFrameBytes`, and a frame must still complete within `frameTimeoutMs`.
  */
 export class ServerConnection {
   readonly #socket: Socket;
   readonly #ctx: ServerContext;
+  /** The remote IP, for the per-address caps. */
+  readonly remoteHost: string;
   readonly #remoteAddress: string;
+  readonly acceptedAt: number;
+  #authenticated = false;
+  #lastInboundAt: number;
+  /** When the incomplete frame now held began, or undefined between frames. */
+  #frameStartedAt: number | undefined;
+  #paused = false;
   readonly #decoder: FrameDecoder;
   readonly #writer: FrameWriter;
   readonly #inFlight = new RidTable<InboundCall>();
@@ -52,11 +71,26 @@ export class ServerConnection {
   constructor(socket: Socket, ctx: ServerContext) {
     this.#socket = socket;
     this.#ctx = ctx;
-    this.#remoteAddress = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`;
-    this.#decoder = new FrameDecoder(ctx.config.maxFrameBytes);
+    this.remoteHost = socket.remoteAddress ?? "?";
+    this.#remoteAddress = `${this.remoteHost}:${socket.remotePort ?? 0}`;
+    this.acceptedAt = ctx.config.clock.now();
+    this.#lastInboundAt = this.acceptedAt;
+    const budget: FrameBudget = {
+      acquire: (bytes) => ctx.acquireBuffer(this, bytes),
+      release: (bytes) => ctx.releaseBuffer(bytes),
+    };
+    this.#decoder = new FrameDecoder(Math.min(ctx.config.maxHelloBytes, ctx.config.maxFrameBytes), budget);
     this.#writer = new FrameWriter(ctx.counters, ctx.config.flushMode, (stalled) => {
-      if (stalled) socket.pause();
-      else if (!this.#closed) socket.resume();
+      this.#paused = stalled;
+      if (stalled) {
+        socket.pause();
+        return;
+      }
+      // The time we held its reads back does not count against the caller.
+      const now = ctx.config.clock.now();
+      this.#lastInboundAt = now;
+      if (this.#frameStartedAt !== undefined) this.#frameStartedAt = now;
+      if (!this.#closed) socket.resume();
     });
     socket.setNoDelay(true);
     this.#writer.attach(socket);
@@ -73,10 +107,46 @@ export class ServerConnection {
     return this.#writer.queuedBytes;
   }
 
+  get authenticated(): boolean {
+    return this.#authenticated;
+  }
+
+  /** Buffer held for the incomplete frame, as charged to the server's budget. */
+  get bufferedBytes(): number {
+    return this.#decoder.bufferedBytes;
+  }
+
+  /** When the incomplete frame began (now, for one beginning in this read), or undefined. */
+  get frameStartedAt(): number | undefined {
+    return this.#frameStartedAt;
+  }
+
   /** Closes the connection; calls still running are abandoned (their replies are dropped). */
   close(): void {
     this.#socket.destroy();
     this.#onClose();
+  }
+
+  /** Closes it for the server's protection: counted, and logged (rate-limited). */
+  drop(reason: SecurityDropReason): void {
+    if (this.#closed) return;
+    this.#ctx.counters.drop(reason);
+    this.#ctx.onSecurityDrop(reason, this.#remoteAddress);
+    this.close();
+  }
+
+  /** The server's periodic check: closes the connection if a deadline of its passed. */
+  sweep(now: number): void {
+    const config = this.#ctx.config;
+    if (!this.#authenticated && now - this.acceptedAt >= config.authTimeoutMs) {
+      this.drop("auth-timeout");
+    } else if (this.#paused) {
+      // While we hold its reads back (it does not read its replies) the caller cannot make progress.
+    } else if (this.#frameStartedAt !== undefined && now - this.#frameStartedAt >= config.frameTimeoutMs) {
+      this.drop("slow-frame");
+    } else if (now - this.#lastInboundAt >= config.idleTimeoutMs) {
+      this.drop("idle-timeout");
+    }
   }
 
   /** The deadline queue's verdict: the caller's time ran out (already marked done there). */
@@ -88,13 +158,21 @@ export class ServerConnection {
 
   #onData(chunk: Buffer): void {
     this.#ctx.counters.bytesIn += chunk.length;
-    this.#arrivedAt = this.#ctx.tickClock.now();
-    if (this.#decoder.push(chunk, this.#onFrame) === "oversize") this.#violation("oversize-frame");
+    const now = this.#ctx.tickClock.now();
+    this.#arrivedAt = now;
+    this.#lastInboundAt = now;
+    const result = this.#decoder.push(chunk, this.#onFrame);
+    if (result === "oversize") this.#violation("oversize-frame");
+    else if (result === "refused") this.drop("buffer-limit");
+    else if (this.#decoder.pendingBytes === 0) this.#frameStartedAt = undefined;
+    else this.#frameStartedAt ??= now;
   }
 
   readonly #onFrame = (buffer: Buffer, start: number, end: number): boolean => {
     this.#ctx.counters.framesIn++;
+    this.#frameStartedAt = undefined;
     const value = this.#ctx.codec.decode(buffer, start, end);
+    if (!this.#authenticated) return this.#onHello(value);
     // The hot path: a call, read straight from the validated array.
     if (isWireCall(value)) return this.#onCall(value);
     if (value === UNOPENABLE) return this.#violation("unopenable-frame");
@@ -107,10 +185,24 @@ export class ServerConnection {
       case MessageType.Cancel:
         this.#onCancel(message.rid);
         return true;
+      case MessageType.Ping:
+        this.#writer.enqueue(this.#ctx.codec.encode(pongToWire(), "pong"));
+        return true;
       default:
         return this.#violation("invalid-message");
     }
   };
+
+  /** The first frame: a hello (opened by the cipher, if any) lifts the frame limit; anything else closes. */
+  #onHello(value: unknown): boolean {
+    if (value === UNOPENABLE) return this.#violation("unopenable-frame");
+    if (value === UNDECODABLE) return this.#violation("undecodable-frame");
+    if (decodeMessage(value)?.type !== MessageType.Hello) return this.#violation("unauthenticated");
+    this.#authenticated = true;
+    this.#decoder.maxFrameBytes = this.#ctx.config.maxFrameBytes;
+    this.#ctx.onAuthenticated(this);
+    return true;
+  }
 
   #onCall(wire: WireCall): boolean {
     const { config, counters, deadlines, handler } = this.#ctx;
@@ -247,13 +339,8 @@ export class ServerConnection {
     this.#writer.enqueue(frame);
   }
 
-  #violation(reason: DropReason): false {
-    this.#ctx.counters.drop(reason);
-    this.#ctx.config.logger.warn("call server closed a connection: bad frame", {
-      remoteAddress: this.#remoteAddress,
-      reason,
-    });
-    this.close();
+  #violation(reason: SecurityDropReason): false {
+    this.drop(reason);
     return false;
   }
 
@@ -261,6 +348,7 @@ export class ServerConnection {
     if (this.#closed) return;
     this.#closed = true;
     this.#writer.detach();
+    this.#decoder.dispose();
     for (const call of this.#inFlight.values()) {
       call.done = true;
       this.#ctx.deadlines.finished();

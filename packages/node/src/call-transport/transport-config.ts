@@ -19,6 +19,33 @@ export const DEFAULT_RECONNECT_BASE_MS = 50;
 export const DEFAULT_RECONNECT_MAX_MS = 2_000;
 /** TCP keepalive probes start after this much idle time, to find half-open connections. */
 export const DEFAULT_KEEPALIVE_MS = 10_000;
+/** A quiet connection is pinged after this much time with no inbound bytes. */
+export const DEFAULT_PING_INTERVAL_MS = 1_000;
+/**
+ * With no inbound byte for this long after a ping, the connection is taken for
+ * dead (a black-holed link, a peer in TCP retransmission backoff) and replaced.
+ * Twice the interval: an event loop busy for a second is not a dead peer.
+ */
+export const DEFAULT_PING_TIMEOUT_MS = 2_000;
+/** This many calls in a row timing out with nothing received meanwhile also replaces the connection. */
+export const DEFAULT_MAX_TIMEOUT_STREAK = 3;
+/** The hello is ~60 bytes sealed; nothing before it may be bigger than this. */
+export const DEFAULT_MAX_HELLO_BYTES = 1024;
+/** A real caller sends its hello with its first bytes; this is only slack for a slow network. */
+export const DEFAULT_AUTH_TIMEOUT_MS = 2_000;
+/** A 16 MiB frame takes ~1.5 s at 100 Mbit/s; one that takes longer than this is trickled. */
+export const DEFAULT_FRAME_TIMEOUT_MS = 10_000;
+/** Callers ping every second, so 30 s without a byte is a caller that is gone. */
+export const DEFAULT_SERVER_IDLE_TIMEOUT_MS = 30_000;
+/** A node holds one connection per calling node; far above any cluster size Mesh aims at. */
+export const DEFAULT_MAX_CONNECTIONS = 1024;
+/** Many nodes may share one host (and so one address), e.g. a local cluster. */
+export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 256;
+/** Connections that have not sent their hello yet; the oldest gives way to a newcomer. */
+export const DEFAULT_MAX_UNAUTHENTICATED = 128;
+export const DEFAULT_MAX_UNAUTHENTICATED_PER_ADDRESS = 32;
+/** All incomplete frames of all connections together; two frames of the maximum size. */
+export const DEFAULT_MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 /** Measured fastest at 1, 16 and 256 in flight; see FlushMode. */
 export const DEFAULT_FLUSH_MODE: FlushMode = "microtask";
 
@@ -54,6 +81,12 @@ export interface CallClientInit extends CommonInit {
   readonly reconnectMaxMs?: number;
   /** Idle time before TCP keepalive probes, in ms. @default 10000 */
   readonly keepAliveMs?: number;
+  /** A ping goes out after this long with no inbound bytes, in ms. @default 1000 */
+  readonly pingIntervalMs?: number;
+  /** No inbound bytes for this long after a ping replaces the connection, in ms. @default 2000 */
+  readonly pingTimeoutMs?: number;
+  /** Consecutive calls timed out with nothing received meanwhile that replace the connection. @default 3 */
+  readonly maxTimeoutStreak?: number;
 }
 
 export interface CallServerInit extends CommonInit {
@@ -63,6 +96,28 @@ export interface CallServerInit extends CommonInit {
   readonly port?: number;
   /** Requests in flight per connection before new ones are answered MESH_ERR_OVERLOADED. @default 20000 */
   readonly maxInFlightPerConnection?: number;
+  /** Largest frame before the hello (the first frame, which must open with the cipher), in bytes. @default 1024 */
+  readonly maxHelloBytes?: number;
+  /** A connection that has not sent its hello within this is closed, in ms. @default 2000 */
+  readonly authTimeoutMs?: number;
+  /** A frame that does not complete within this after its first byte closes its connection, in ms. @default 10000 */
+  readonly frameTimeoutMs?: number;
+  /** A connection with no inbound bytes for this long is closed, in ms. @default 30000 */
+  readonly idleTimeoutMs?: number;
+  /** Connections open at once; beyond, a new one is refused. @default 1024 */
+  readonly maxConnections?: number;
+  /** Connections open at once from one remote address. @default 256 */
+  readonly maxConnectionsPerAddress?: number;
+  /** Connections waiting for their hello; beyond, the oldest is closed. @default 128 */
+  readonly maxUnauthenticated?: number;
+  /** Connections waiting for their hello from one remote address; beyond, its oldest is closed. @default 32 */
+  readonly maxUnauthenticatedPerAddress?: number;
+  /**
+   * Bytes buffered for incomplete frames, all connections together; beyond, the
+   * connection whose frame started first is closed. Per connection the bound is
+   * the frame limit (`maxHelloBytes` before the hello, `maxFrameBytes` after). @default 32 MiB
+   */
+  readonly maxBufferedBytes?: number;
 }
 
 interface CommonConfig {
@@ -81,12 +136,24 @@ export interface CallClientConfig extends CommonConfig {
   readonly reconnectBaseMs: number;
   readonly reconnectMaxMs: number;
   readonly keepAliveMs: number;
+  readonly pingIntervalMs: number;
+  readonly pingTimeoutMs: number;
+  readonly maxTimeoutStreak: number;
 }
 
 export interface CallServerConfig extends CommonConfig {
   readonly host: string;
   readonly port: number;
   readonly maxInFlightPerConnection: number;
+  readonly maxHelloBytes: number;
+  readonly authTimeoutMs: number;
+  readonly frameTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly maxConnections: number;
+  readonly maxConnectionsPerAddress: number;
+  readonly maxUnauthenticated: number;
+  readonly maxUnauthenticatedPerAddress: number;
+  readonly maxBufferedBytes: number;
 }
 
 export function clientConfig(init: CallClientInit, components: CallTransportComponents): CallClientConfig {
@@ -99,6 +166,9 @@ export function clientConfig(init: CallClientInit, components: CallTransportComp
     reconnectBaseMs: positiveMs("reconnectBaseMs", init.reconnectBaseMs ?? DEFAULT_RECONNECT_BASE_MS),
     reconnectMaxMs: positiveMs("reconnectMaxMs", init.reconnectMaxMs ?? DEFAULT_RECONNECT_MAX_MS),
     keepAliveMs: positiveMs("keepAliveMs", init.keepAliveMs ?? DEFAULT_KEEPALIVE_MS),
+    pingIntervalMs: positiveMs("pingIntervalMs", init.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS),
+    pingTimeoutMs: positiveMs("pingTimeoutMs", init.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS),
+    maxTimeoutStreak: positiveInt("maxTimeoutStreak", init.maxTimeoutStreak ?? DEFAULT_MAX_TIMEOUT_STREAK),
   };
   if (config.reconnectMaxMs < config.reconnectBaseMs) {
     throw invalidArgument(
@@ -115,14 +185,34 @@ export function serverConfig(init: CallServerInit, components: CallTransportComp
   if (typeof host !== "string" || host === "") throw invalidArgument("host", "a non-empty string", host);
   const port = init.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw invalidArgument("port", "an integer 0..65535", port);
+  const common = commonConfig(init, components);
+  const maxBufferedBytes = positiveInt("maxBufferedBytes", init.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES);
+  if (maxBufferedBytes < common.maxFrameBytes) {
+    throw invalidArgument("maxBufferedBytes", `at least maxFrameBytes (${common.maxFrameBytes})`, maxBufferedBytes);
+  }
   return Object.freeze({
-    ...commonConfig(init, components),
+    ...common,
     host,
     port,
     maxInFlightPerConnection: positiveInt(
       "maxInFlightPerConnection",
       init.maxInFlightPerConnection ?? DEFAULT_SERVER_MAX_IN_FLIGHT,
     ),
+    maxHelloBytes: positiveInt("maxHelloBytes", init.maxHelloBytes ?? DEFAULT_MAX_HELLO_BYTES),
+    authTimeoutMs: positiveMs("authTimeoutMs", init.authTimeoutMs ?? DEFAULT_AUTH_TIMEOUT_MS),
+    frameTimeoutMs: positiveMs("frameTimeoutMs", init.frameTimeoutMs ?? DEFAULT_FRAME_TIMEOUT_MS),
+    idleTimeoutMs: positiveMs("idleTimeoutMs", init.idleTimeoutMs ?? DEFAULT_SERVER_IDLE_TIMEOUT_MS),
+    maxConnections: positiveInt("maxConnections", init.maxConnections ?? DEFAULT_MAX_CONNECTIONS),
+    maxConnectionsPerAddress: positiveInt(
+      "maxConnectionsPerAddress",
+      init.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+    ),
+    maxUnauthenticated: positiveInt("maxUnauthenticated", init.maxUnauthenticated ?? DEFAULT_MAX_UNAUTHENTICATED),
+    maxUnauthenticatedPerAddress: positiveInt(
+      "maxUnauthenticatedPerAddress",
+      init.maxUnauthenticatedPerAddress ?? DEFAULT_MAX_UNAUTHENTICATED_PER_ADDRESS,
+    ),
+    maxBufferedBytes,
   });
 }
 

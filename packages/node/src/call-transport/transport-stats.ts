@@ -24,7 +24,27 @@ export type DropReason =
   /** Client: a call aborted by its AbortSignal. Server: a request cancelled by its caller. */
   | "cancelled"
   /** Server: a reply not sent because its caller had given up (cancelled or past its deadline). */
-  | "late-reply";
+  | "late-reply"
+  /** Server: a connection's first frame was not a hello; it was closed. */
+  | "unauthenticated"
+  /** Server: a connection sent no hello within `authTimeoutMs`; it was closed. */
+  | "auth-timeout"
+  /** Server: a connection still waiting for its hello closed to make room for a newer one. */
+  | "preauth-limit"
+  /** Server: a new connection refused, over `maxConnections` or `maxConnectionsPerAddress`. */
+  | "connection-limit"
+  /** Server: a connection closed because incomplete frames held `maxBufferedBytes`, its frame the oldest. */
+  | "buffer-limit"
+  /** Server: a frame that did not complete within `frameTimeoutMs`; its connection was closed. */
+  | "slow-frame"
+  /** Server: a connection with no inbound bytes for `idleTimeoutMs`; it was closed. */
+  | "idle-timeout"
+  /** Client: a connection replaced because nothing arrived within `pingTimeoutMs` of a ping. */
+  | "ping-timeout"
+  /** Client: a connection replaced after `maxTimeoutStreak` calls in a row timed out with nothing received. */
+  | "timeout-streak"
+  /** Client: a connection replaced by `resetPeer` (its peer was unreachable and came back). */
+  | "reset";
 
 export const DROP_REASONS: readonly DropReason[] = Object.freeze([
   "oversize-frame",
@@ -38,7 +58,31 @@ export const DROP_REASONS: readonly DropReason[] = Object.freeze([
   "expired",
   "cancelled",
   "late-reply",
+  "unauthenticated",
+  "auth-timeout",
+  "preauth-limit",
+  "connection-limit",
+  "buffer-limit",
+  "slow-frame",
+  "idle-timeout",
+  "ping-timeout",
+  "timeout-streak",
+  "reset",
 ]);
+
+/** Reasons a server closes or refuses a connection for its own protection; each is logged, rate-limited. */
+export type SecurityDropReason =
+  | "oversize-frame"
+  | "undecodable-frame"
+  | "unopenable-frame"
+  | "invalid-message"
+  | "unauthenticated"
+  | "auth-timeout"
+  | "preauth-limit"
+  | "connection-limit"
+  | "buffer-limit"
+  | "slow-frame"
+  | "idle-timeout";
 
 /** Counters shared by both ends of the transport. */
 export interface TransportStats {
@@ -66,8 +110,14 @@ export interface CallClientStats extends TransportStats {
 }
 
 export interface CallServerStats extends TransportStats {
-  /** Connections accepted since start. */
+  /** Connections accepted since start, those then refused by a cap (`dropped["connection-limit"]`) included. */
   readonly accepted: number;
+  /** Connections open now that have not sent their hello yet. */
+  readonly unauthenticated: number;
+  /** Bytes held now for incomplete frames, all connections together. */
+  readonly bufferedBytes: number;
+  /** The most `bufferedBytes` ever held at once since start. */
+  readonly peakBufferedBytes: number;
 }
 
 /** The mutable counters behind a stats() snapshot; one object per client or server. */
