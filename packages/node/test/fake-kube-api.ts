@@ -225,6 +225,7 @@ export class FakeKubeApi {
   #watch(res: ServerResponse, url: URL, selector: Map<string, string>, truncate: boolean): void {
     const from = Number(url.searchParams.get("resourceVersion") ?? "0");
     res.writeHead(200, { "content-type": "application/json", "transfer-encoding": "chunked" });
+    res.flushHeaders(); // as kube-apiserver does: the watch is open before its first event
     if (from < this.#compactedBelow) {
       const gone = {
         type: "ERROR",
@@ -241,8 +242,8 @@ export class FakeKubeApi {
       return void res.end(`${JSON.stringify(gone)}\n`);
     }
     if (truncate) {
-      res.write('{"type":"MODIFIED","object":{"kind":"EndpointSlice","metadata":{"na');
-      return void res.socket?.destroy();
+      res.write('{"type":"MODIFIED","object":{"kind":"EndpointSlice","metadata":{"na', () => res.socket?.destroy());
+      return;
     }
     for (const event of this.#history) if (event.rv > from && matches(event.object, selector)) writeEvent(res, event);
     const watcher = { res, selector };

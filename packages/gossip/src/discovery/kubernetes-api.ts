@@ -213,36 +213,55 @@ export function kubernetesApi(
     publish(ctx, parts);
   };
 
-  const watchOnce = async (ctx: DiscoveryContext, parts: PollerParts, stop: AbortSignal): Promise<void> => {
+  const watchOnce = async (
+    ctx: DiscoveryContext,
+    parts: PollerParts,
+    stop: AbortSignal,
+    opened: () => void,
+  ): Promise<void> => {
     stats.watches++;
     const query = `${selector}&watch=true&allowWatchBookmarks=true&timeoutSeconds=${watchSeconds}&resourceVersion=${encodeURIComponent(resourceVersion ?? "")}`;
     const clientMs = watchSeconds * 1000 + requestTimeoutMs; // the server ends it first; this catches a dead link
     await withTimeout(parts.clock, clientMs, stop, (s) =>
-      kubeWatch(http, `${base}?${query}`, s, (raw) => {
-        const event = parseWatchEvent(raw);
-        if (typeof event === "string") throw discoveryFailure(http.strategy, "malformed", event);
-        stats.watchEvents++;
-        if (event.type === "ERROR") {
-          const code = event.object.code;
-          if (code === 410) throw discoveryFailure(http.strategy, "gone", "the watch's resourceVersion is too old");
-          throw discoveryFailure(http.strategy, "watch-error", `watch error ${String(event.object.message ?? code)}`);
-        }
-        const version = resourceVersionOf(event.object);
-        if (event.type === "DELETED") {
-          const name = metadataName(event.object);
-          if (name !== undefined) slices.delete(name);
-        } else if (event.type !== "BOOKMARK") apply(slices, event.object);
-        if (version !== undefined) resourceVersion = version;
-        if (event.type !== "BOOKMARK") publish(ctx, parts);
-      }),
+      kubeWatch(
+        http,
+        `${base}?${query}`,
+        s,
+        (raw) => {
+          const event = parseWatchEvent(raw);
+          if (typeof event === "string") throw discoveryFailure(http.strategy, "malformed", event);
+          stats.watchEvents++;
+          if (event.type === "ERROR") {
+            const code = event.object.code;
+            if (code === 410) throw discoveryFailure(http.strategy, "gone", "the watch's resourceVersion is too old");
+            throw discoveryFailure(http.strategy, "watch-error", `watch error ${String(event.object.message ?? code)}`);
+          }
+          const version = resourceVersionOf(event.object);
+          if (event.type === "DELETED") {
+            const name = metadataName(event.object);
+            if (name !== undefined) slices.delete(name);
+          } else if (event.type !== "BOOKMARK") apply(slices, event.object);
+          if (version !== undefined) resourceVersion = version;
+          if (event.type !== "BOOKMARK") publish(ctx, parts);
+        },
+        opened,
+      ),
     );
+  };
+
+  const healthy = (): void => {
+    stats.lastFailure = undefined;
+    running?.poller.markHealthy();
   };
 
   const attempt = async (ctx: DiscoveryContext, parts: PollerParts, stop: AbortSignal): Promise<boolean> => {
     for (let tries = 0; tries < 2; tries++) {
       try {
-        if (resourceVersion === undefined || !watch) await relist(ctx, parts, stop);
-        if (watch && !stop.aborted) await watchOnce(ctx, parts, stop);
+        if (resourceVersion === undefined || !watch) {
+          await relist(ctx, parts, stop);
+          healthy();
+        }
+        if (watch && !stop.aborted) await watchOnce(ctx, parts, stop, healthy);
         stats.lastFailure = undefined;
         return true;
       } catch (error) {
