@@ -13,7 +13,7 @@ import {
   kubernetesApi,
   type MeshError,
 } from "../src/index.js";
-import { type Fault, FakeKubeApi } from "./fake-kube-api.js";
+import { FakeKubeApi, type Fault } from "./fake-kube-api.js";
 import { createTestCa, hasOpenssl } from "./test-ca.js";
 
 const skip = skipUnless(hasOpenssl(), "the openssl CLI is not installed (it makes the test CA)");
