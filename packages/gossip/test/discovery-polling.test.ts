@@ -12,6 +12,8 @@ import { nextPollDelayMs } from "../src/discovery/poll-backoff.js";
 import { addressKey } from "../src/transport/transport.js";
 
 const middle = { next: () => 0.5 };
+/** Lets the fake resolver's promises settle (the strategy polls in the background). */
+const flush = () => new Promise((resolve) => setImmediate(resolve));
 
 describe("nextPollDelayMs", () => {
   const cases: [failures: number, expected: number][] = [
@@ -113,6 +115,7 @@ describe("dnsPoll on a fake clock", () => {
       { clock, random: middle, resolver, onFailure: (e) => failures.push(e) },
     );
     await d.start({ name: "me", address: own, onPeer: (p) => peers.push(p) });
+    await flush();
     assert.deepEqual(
       peers.map((p) => addressKey(p.address)),
       ["127.0.0.2:7000", "127.0.0.3:7000"],
@@ -120,7 +123,7 @@ describe("dnsPoll on a fake clock", () => {
     delete table.a["mesh.test"];
     const pollsAt = async (ms: number) => {
       clock.advance(ms);
-      await new Promise((resolve) => setImmediate(resolve));
+      await flush();
       return d.stats().polls;
     };
     // Polls at 1000 (fails), then after 1000, 2000, 4000, 4000 ms.
@@ -140,6 +143,7 @@ describe("dnsPoll on a fake clock", () => {
     assert.equal(await pollsAt(1000), 8, "back to the polling interval after a success");
     await d.stop();
     assert.equal(await pollsAt(100_000), 8, "no poll after stop");
+    assert.equal(failures.length, 5, "no failure reported after stop");
   });
 
   test("SRV: sorted by priority, targets resolved, ports from the records; maxPeers caps the answer", async () => {
@@ -158,6 +162,7 @@ describe("dnsPoll on a fake clock", () => {
     const peers: DiscoveryPeer[] = [];
     const d = dnsPoll({ query: "_gossip._udp.mesh", type: "SRV", maxPeers: 3 }, { clock: new FakeClock(), resolver });
     await d.start({ name: "me", address: { host: "127.0.0.1", port: 1 }, onPeer: (p) => peers.push(p) });
+    await flush();
     await d.stop();
     assert.deepEqual(
       peers.map((p) => addressKey(p.address)),
@@ -182,9 +187,34 @@ describe("dnsPoll on a fake clock", () => {
     await d.start({ name: "me", address: own, onPeer: () => {} });
     for (let i = 0; i < 5; i++) {
       clock.advance(10_000);
-      await new Promise((resolve) => setImmediate(resolve));
+      await flush();
     }
     assert.ok(d.stats().polls >= 5);
     await d.stop();
   });
+});
+
+test("stop() during a query cancels it and reports nothing after", async () => {
+  let cancel: (() => void) | undefined;
+  const hanging: DnsResolver = {
+    resolve4: () =>
+      new Promise((_resolve, reject) => {
+        cancel = () => reject(Object.assign(new Error("cancelled"), { code: "ECANCELLED" }));
+      }),
+    resolve6: async () => [],
+    resolveSrv: async () => [],
+    cancel: () => cancel?.(),
+  };
+  const failures: MeshError[] = [];
+  const d = dnsPoll(
+    { query: "slow.test" },
+    { clock: new FakeClock(), resolver: hanging, onFailure: (e) => failures.push(e) },
+  );
+  await d.start({ name: "me", address: { host: "127.0.0.1", port: 1 }, onPeer: () => assert.fail("no peer") });
+  await flush();
+  assert.equal(d.stats().polls, 1);
+  await d.stop();
+  await flush();
+  assert.deepEqual(failures, []);
+  assert.equal(d.stats().failures, 0);
 });

@@ -135,6 +135,7 @@ describe("DNS discovery through a real dnsmasq on loopback", { skip }, () => {
     const context = { name: "probe", address: { host: "127.0.0.1", port: 1 }, onPeer: () => assert.fail("no peer") };
     await nx.start(context);
     await empty.start(context);
+    await waitFor("both first polls to fail", () => nx.stats().failures >= 1 && empty.stats().failures >= 1);
     await nx.stop();
     await empty.stop();
     assert.deepEqual(nx.stats().failuresByReason, { nxdomain: 1 });

@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { invalidArgument, systemClock, systemRandom } from "@mesh/interface";
+import { invalidArgument, type MeshError, systemClock, systemRandom } from "@mesh/interface";
 import type { Address } from "../transport/transport.js";
 import type { Discovery, DiscoveryContext } from "./discovery.js";
 import {
@@ -105,8 +105,16 @@ export function dnsPollNamed(name: string, init: DnsPollInit, components: DnsPol
   let poller: Poller | undefined;
   let resolver: DnsResolver | undefined;
 
-  const attempt = async (ctx: DiscoveryContext, r: DnsResolver, parts: PollerParts): Promise<boolean> => {
-    const report = parts.report;
+  const attempt = async (
+    ctx: DiscoveryContext,
+    r: DnsResolver,
+    parts: PollerParts,
+    stop: AbortSignal,
+  ): Promise<boolean> => {
+    // Stopped while resolving (stop() cancels the queries): nothing is reported after stop.
+    const report = (error: MeshError) => {
+      if (!stop.aborted) parts.report(error);
+    };
     stats.polls++;
     let found: Address[];
     try {
@@ -124,6 +132,7 @@ export function dnsPollNamed(name: string, init: DnsPollInit, components: DnsPol
       report(discoveryFailure(name, "empty", `${type} ${query} has no usable records`, { details: { query, type } }));
       return false;
     }
+    if (stop.aborted) return false;
     peers = Object.freeze(found);
     stats.lastAnswer = found.length;
     stats.lastFailure = undefined;
@@ -171,10 +180,11 @@ export function dnsPollNamed(name: string, init: DnsPollInit, components: DnsPol
       const r =
         components.resolver ?? createDnsResolver({ timeoutMs, ...(nameservers === undefined ? {} : { nameservers }) });
       resolver = r;
-      poller = new Poller({ intervalMs, maxBackoffMs, jitter: DEFAULT_POLL_JITTER }, parts, () =>
-        attempt(ctx, r, parts),
+      poller = new Poller({ intervalMs, maxBackoffMs, jitter: DEFAULT_POLL_JITTER }, parts, (stop) =>
+        attempt(ctx, r, parts, stop),
       );
-      await poller.start();
+      // The first poll runs now, but a slow or absent DNS server must not hold up the node's start.
+      void poller.start();
     },
     async stop() {
       poller?.stop();

@@ -1,5 +1,5 @@
 import { type Clock, isMeshError, systemClock, systemRandom, type TimerHandle } from "@mesh/interface";
-import type { Address } from "../transport/transport.js";
+import { type Address, addressKey } from "../transport/transport.js";
 import type { Discovery, DiscoveryContext } from "./discovery.js";
 import {
   metadataName,
@@ -85,7 +85,13 @@ export function kubernetesApi(
     for (const [reason, n] of Object.entries(counts)) stats.skipped[reason] = (stats.skipped[reason] ?? 0) + n;
   };
 
-  const publish = (ctx: DiscoveryContext, parts: PollerParts): void => {
+  /**
+   * Recomputes the set from the slices. A list reports it whole; a watch event only
+   * what it added (with thousands of peers, reporting all at every event would cost
+   * the membership layer a scan per peer per event) — the refresh timer reports all.
+   */
+  const publish = (ctx: DiscoveryContext, parts: PollerParts, onlyNew: boolean): void => {
+    const before = new Set(peers.map(addressKey));
     const all: Address[] = [];
     for (const addresses of slices.values()) {
       for (const address of addresses) {
@@ -95,7 +101,8 @@ export function kubernetesApi(
     }
     peers = Object.freeze(all);
     stats.peers = all.length;
-    stats.peersReported += reportPeers(ctx, all, parts.logger);
+    const fresh = onlyNew ? all.filter((a) => !before.has(addressKey(a))) : all;
+    stats.peersReported += reportPeers(ctx, fresh, parts.logger);
   };
 
   /** Puts one slice into `next`; throws a "malformed" failure for a slice that is not one. */
@@ -139,7 +146,7 @@ export function kubernetesApi(
     } while (token !== undefined && next.size < maxPeers && !stop.aborted);
     slices = next;
     resourceVersion = version;
-    publish(ctx, parts);
+    publish(ctx, parts, false);
   };
 
   const watchOnce = async (
@@ -171,7 +178,7 @@ export function kubernetesApi(
             if (name !== undefined) slices.delete(name);
           } else if (event.type !== "BOOKMARK") apply(slices, event.object);
           if (version !== undefined) resourceVersion = version;
-          if (event.type !== "BOOKMARK") publish(ctx, parts);
+          if (event.type !== "BOOKMARK") publish(ctx, parts, true);
         },
         opened,
       ),
@@ -195,7 +202,7 @@ export function kubernetesApi(
         return true;
       } catch (error) {
         if (stop.aborted) return false;
-        if (isMeshError(error) && error.details?.reason === "gone") {
+        if (isMeshError(error) && error.details?.reason === "gone" && tries === 0) {
           // Expected after a long disconnection: the version was compacted away. List again, once, now.
           stats.relists++;
           resourceVersion = undefined;
