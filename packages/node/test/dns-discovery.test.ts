@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { randomBytes, randomInt } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { skipUnless, waitFor } from "@mesh/testing";
 import {
@@ -174,5 +175,39 @@ describe("DNS discovery through a real dnsmasq on loopback", { skip }, () => {
     const stats = k1.stats().discovery["kubernetes-dns-srv"] as { lastAnswer: number; peersReported: number };
     assert.equal(stats.lastAnswer, 3);
     assert.ok(stats.peersReported >= 2);
+  });
+
+  it("strategies combine: multicast on the LAN plus DNS, each strategy's counters under its name", async () => {
+    const hosts = loopbackHosts(3);
+    const port = await sharedFreePort(hosts);
+    const query = `combo-${suffix}.mesh.test`;
+    await dns.update({ a: [[query, hosts[2] as string]] });
+    // A private multicast network: random port and secret, pinned to the loopback interface.
+    const lan = {
+      port: randomInt(40_000, 50_000),
+      multicastInterface: "127.0.0.1",
+      secret: randomBytes(16).toString("hex"),
+    };
+    const x = await start({ name: `x-${suffix}`, host: hosts[0], gossipPort: port, multicast: true, ...lan });
+    const y = await start({
+      name: `y-${suffix}`,
+      host: hosts[1],
+      gossipPort: port,
+      multicast: true,
+      ...lan,
+      discovery: [dnsPoll({ query, nameservers: [dns.nameserver], ...POLL })],
+    });
+    // z has no discovery: only y's DNS poll leads to it; x finds y by multicast alone.
+    const z = await start({
+      name: `z-${suffix}`,
+      host: hosts[2],
+      gossipPort: port,
+      multicast: false,
+      secret: lan.secret,
+    });
+    await converged([x, y, z]);
+    assert.deepEqual(Object.keys(y.stats().discovery).sort(), ["dns-poll", "multicast"]);
+    assert.deepEqual(Object.keys(x.stats().discovery), ["multicast"]);
+    assert.ok((y.stats().discovery.multicast as { announcementsSent: number }).announcementsSent >= 1);
   });
 });
