@@ -143,7 +143,7 @@ export function dnsPollNamed(name: string, init: DnsPollInit, components: DnsPol
   const resolveAll = async (r: DnsResolver, ownPort: number): Promise<Address[]> => {
     if (type !== "SRV") {
       const hosts = type === "A" ? await r.resolve4(query) : await r.resolve6(query);
-      return capped(hosts).map((host) => ({ host, port: port ?? ownPort }));
+      return capped(hosts.filter((host) => isIP(host) !== 0)).map((host) => ({ host, port: port ?? ownPort }));
     }
     const records = capped(
       [...(await r.resolveSrv(query))]

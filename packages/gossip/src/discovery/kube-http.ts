@@ -90,7 +90,7 @@ export async function kubeWatch(
     });
     // A cut inside an event loses it ("truncated"); between events only the link went ("network").
     const cut = (message: string): void => {
-      const reason = signal.aborted ? "aborted" : pending.trim().length > 0 ? "truncated" : "network";
+      const reason = signal.aborted ? "timeout" : pending.trim().length > 0 ? "truncated" : "network";
       fail(failure(config, reason, `the watch stream was cut (${message})`));
     };
     response.on("aborted", () => cut("aborted"));
