@@ -60,15 +60,18 @@ describe("Kubernetes API failures are retried with backoff, counted by reason, a
     ["a watch stream cut inside an event", "watch", { truncatedWatch: true }, "truncated"],
     ["a watch answered 500", "watch", { status: 500 }, "http-5xx"],
   ];
-  for (const [what, kind, fault, reason] of cases) {
+  for (const [i, [what, kind, fault, reason]] of cases.entries()) {
     it(`${what} → a "${reason}" failure, then recovery`, async () => {
+      // A Service of its own, so a request still in flight from the case before cannot take this fault.
+      const service = `mesh-case-${i}`;
+      api.putSlice(`${service}-a`, service, 7946, [{ ip: "127.0.0.77", pod: "mesh-0" }]);
       const { context, peers, failures } = probe();
-      api.inject(kind, fault, 2);
-      const strategy = kubernetesApi(init());
+      api.inject(kind, fault, 2, service);
+      const strategy = kubernetesApi({ ...init(), service });
       try {
         await strategy.start(context);
         await waitFor(`two "${reason}" failures`, () => (strategy.stats().failuresByReason[reason] ?? 0) >= 2, {
-          describe: () => JSON.stringify(strategy.stats()),
+          describe: () => `${JSON.stringify(strategy.stats())}; server saw ${api.requests.slice(-3).join(" ")}`,
         });
         await waitFor("recovery: the peer is reported", () => peers.some((p) => p.address.host === "127.0.0.77"));
         const error = failures.find((f) => f.details?.reason === reason);

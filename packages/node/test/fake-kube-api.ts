@@ -48,7 +48,7 @@ export class FakeKubeApi {
   readonly #slices = new Map<string, Slice>();
   readonly #history: HistoryEvent[] = [];
   readonly #watchers = new Set<{ res: ServerResponse; selector: Map<string, string> }>();
-  readonly #faults: { kind: "list" | "watch"; fault: Fault }[] = [];
+  readonly #faults: { kind: "list" | "watch"; fault: Fault; service: string | undefined }[] = [];
   #rv = 1000;
   #compactedBelow = 0;
   #token: string;
@@ -79,9 +79,9 @@ export class FakeKubeApi {
     writeFileSync(this.tokenFile, this.#token);
   }
 
-  /** The next `count` requests of `kind` fail with `fault`. */
-  inject(kind: "list" | "watch", fault: Fault, count = 1): void {
-    for (let i = 0; i < count; i++) this.#faults.push({ kind, fault });
+  /** The next `count` requests of `kind` (for `service`'s slices, if given) fail with `fault`. */
+  inject(kind: "list" | "watch", fault: Fault, count = 1, service?: string): void {
+    for (let i = 0; i < count; i++) this.#faults.push({ kind, fault, service });
   }
 
   /** Creates or replaces a slice of `service` (an ADDED or MODIFIED event). */
@@ -186,7 +186,11 @@ export class FakeKubeApi {
       return;
     }
     const watch = url.searchParams.get("watch") === "true";
-    const faultAt = this.#faults.findIndex((f) => f.kind === (watch ? "watch" : "list"));
+    const selector = parseSelector(url.searchParams.get("labelSelector") ?? "");
+    const service = selector.get("kubernetes.io/service-name");
+    const faultAt = this.#faults.findIndex(
+      (f) => f.kind === (watch ? "watch" : "list") && (f.service === undefined || f.service === service),
+    );
     const fault = faultAt < 0 ? undefined : this.#faults.splice(faultAt, 1)[0]?.fault;
     if (fault !== undefined && "status" in fault) {
       status(res, fault.status, "Injected", `injected ${fault.status}`);
@@ -202,7 +206,6 @@ export class FakeKubeApi {
       res.end(`{"kind":"EndpointSliceList","padding":"${"x".repeat(64 * 1024)}"}`);
       return;
     }
-    const selector = parseSelector(url.searchParams.get("labelSelector") ?? "");
     if (watch) this.#watch(res, url, selector, fault !== undefined);
     else this.#list(res, url, selector);
   }
@@ -254,7 +257,7 @@ export class FakeKubeApi {
       return;
     }
     if (truncate) {
-      res.write('{"type":"MODIFIED","object":{"kind":"EndpointSlice","metadata":{"na', () => res.socket?.destroy());
+      res.write('{"type":"MODIFIED","object":{"kind":"EndpointSlice","metadata":{"na', () => res.socket?.end()); // FIN after the bytes: the client surely reads them first;
       return;
     }
     for (const event of this.#history) if (event.rv > from && matches(event.object, selector)) writeEvent(res, event);

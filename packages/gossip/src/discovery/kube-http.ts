@@ -95,6 +95,10 @@ export async function kubeWatch(
     };
     response.on("aborted", () => cut("aborted"));
     response.on("error", (error) => cut(error.message));
+    // Whatever else a dying socket does or does not emit, a close before the end is a cut.
+    response.on("close", () => {
+      if (!response.complete) cut("closed");
+    });
   });
 }
 
@@ -115,11 +119,11 @@ async function open(config: KubeHttpConfig, path: string, signal: AbortSignal): 
   }
   const url = new URL(path, config.apiServer);
   const response = await new Promise<IncomingMessage>((resolve, reject) => {
-    const req = request(
-      url,
-      { method: "GET", ca, signal, headers: { accept: "application/json", authorization: `Bearer ${token.trim()}` } },
-      resolve,
-    );
+    // A connection of its own per request (agent: false): the CA is read afresh each time, and a
+    // connection the server or an abort left behind is never reused. A list every few seconds and a
+    // watch every few minutes make the handshakes cheap.
+    const headers = { accept: "application/json", authorization: `Bearer ${token.trim()}` };
+    const req = request(url, { method: "GET", ca, signal, agent: false, headers }, resolve);
     req.on("error", (error: NodeJS.ErrnoException) => {
       const reason = signal.aborted ? "timeout" : "network";
       reject(failure(config, reason, `GET ${url.pathname}: ${error.code ?? error.message}`, { cause: error }));
@@ -156,6 +160,9 @@ function readBody(config: KubeHttpConfig, response: IncomingMessage, limit: numb
     response.on("end", () => settle(undefined));
     response.on("aborted", () => settle(failure(config, "truncated", "the response was cut")));
     response.on("error", (error) => settle(failure(config, "truncated", `the response was cut (${error.message})`)));
+    response.on("close", () => {
+      if (!response.complete) settle(failure(config, "truncated", "the response was cut (closed)"));
+    });
   });
 }
 
