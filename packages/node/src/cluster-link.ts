@@ -61,6 +61,8 @@ export interface NodeComponents {
 export interface MembershipListener {
   member(event: MemberEventName, member: MemberView): void;
   capabilities(change: CapabilitiesChange): void;
+  /** A discovery strategy could not reach its source (it retries by itself). */
+  discoveryFailed(error: MeshError): void;
 }
 
 /**
@@ -75,6 +77,8 @@ export interface ClusterLink {
   ringPeers(self: string): RingMember[];
   /** Call endpoint of every member that announced one. */
   callAddresses(): Map<string, string>;
+  /** Each discovery strategy's counters, by strategy name (empty alone). */
+  discoveryStats(): Readonly<Record<string, object>>;
   /** The call transport (serves this node's endpoint, calls others). */
   readonly calls: CallTransport;
   /** Announces this node's new capability set. */
@@ -175,6 +179,9 @@ export class NetworkLink implements ClusterLink {
     gossip.on("capabilities:changed", (change) => {
       for (const listener of this.#listeners) listener.capabilities(change);
     });
+    gossip.on("discovery:failed", (error) => {
+      for (const listener of this.#listeners) listener.discoveryFailed(error);
+    });
     this.#gossip = gossip;
     try {
       await gossip.start();
@@ -208,6 +215,10 @@ export class NetworkLink implements ClusterLink {
       if (address !== undefined) addresses.set(member.name, address);
     }
     return addresses;
+  }
+
+  discoveryStats(): Readonly<Record<string, object>> {
+    return this.#gossip?.discoveryStats() ?? {};
   }
 
   announceCapabilities(capabilities: readonly string[]): void {
@@ -247,6 +258,9 @@ export class LoneLink implements ClusterLink {
   }
   callAddresses(): Map<string, string> {
     return new Map();
+  }
+  discoveryStats(): Readonly<Record<string, object>> {
+    return {};
   }
   announceCapabilities(): void {}
   listen(): void {}

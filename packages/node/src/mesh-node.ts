@@ -192,6 +192,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       failures: { ...c.failures },
       actors: this.#runtime.stats(),
       actorsByCapability: this.#placements.counts(),
+      discovery: this.#link.discoveryStats(),
     };
   }
 

@@ -19,6 +19,8 @@ export interface NodeStats {
   readonly actors: ActorRuntimeStats;
   /** Local actors per capability. */
   readonly actorsByCapability: Readonly<Record<string, number>>;
+  /** Each discovery strategy's counters (polls, failures by reason, peers reported), by strategy name. */
+  readonly discovery: Readonly<Record<string, object>>;
 }
 
 /** The node's counters, shared by the components that count. */

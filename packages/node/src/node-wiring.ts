@@ -34,6 +34,7 @@ export function membershipWiring(
       node.emit("capabilities:changed", { node: name, capabilities, added, removed });
       queueRebuild();
     },
+    discoveryFailed: (error) => node.emit("discovery:failed", error),
   };
 }
 
