@@ -79,6 +79,7 @@ async function main(): Promise<void> {
     capabilities: config.capabilities,
     discovery: config.discovery,
     advertiseHost: config.advertiseHost,
+    ...(config.discovery === "multicast" ? { multicastInterface: config.multicastInterface } : {}),
     gossipPort: config.gossipPort,
     callPort: config.callPort,
     adminPort: config.adminPort,
