@@ -1,3 +1,4 @@
+import type { MeshError } from "@mesh/interface";
 import type { EventEmitter } from "eventemitter3";
 import { isLive, type MemberRecord, type MemberView, sameCapabilities, toView } from "./members/member.js";
 import type { MemberEventKind, PreviousFacts } from "./members/membership.js";
@@ -19,6 +20,8 @@ export interface GossipEvents {
   /** Address or metadata changed (this member's own updates included). */
   "member:updated": (member: MemberView, previous: MemberView) => void;
   "capabilities:changed": (change: CapabilitiesChange) => void;
+  /** A discovery strategy could not reach its source (MESH_ERR_DISCOVERY_FAILED, details.strategy); it retries. */
+  "discovery:failed": (error: MeshError) => void;
 }
 
 /** Turns a member-table change into the public events. */

@@ -60,6 +60,8 @@ const PUSH_PULL = "push-pull";
 const GOSSIP = "gossip";
 const RECONNECT = "reconnect";
 const SWEEP = "sweep";
+/** Joins started by discovery at once; more peers wait for the strategy's next report (it repeats them). */
+const MAX_DISCOVERY_JOINS = 8;
 /** Dead members are swept at most this often (and at least once per retention period). */
 const SWEEP_EVERY_MS = 10_000;
 
@@ -178,7 +180,15 @@ export class Gossip extends EventEmitter<GossipEvents> {
     if (this.config.reconnectIntervalMs > 0)
       this.#every(RECONNECT, stagger(this.config.reconnectIntervalMs), () => this.#antiEntropy.reconnectRound());
     this.#every(SWEEP, Math.min(SWEEP_EVERY_MS, this.config.deadMemberRetentionMs), () => this.#sweep());
-    const context = { name: this.config.name, address, onPeer: (peer: DiscoveryPeer) => this.#onPeer(peer) };
+    const context = {
+      name: this.config.name,
+      address,
+      onPeer: (peer: DiscoveryPeer) => this.#onPeer(peer),
+      clock: this.#clock,
+      random: this.#random,
+      logger: this.#logger,
+      onFailure: (error: MeshError) => this.emit("discovery:failed", error),
+    };
     for (const d of this.#discovery) await d.start(context);
   }
 
@@ -439,11 +449,23 @@ export class Gossip extends EventEmitter<GossipEvents> {
     }
     for (const r of members.records()) if (isLive(r.state) && sameAddress(r.address, peer.address)) return;
     const key = addressKey(peer.address);
-    if (this.#joining.has(key)) return;
+    if (this.#joining.has(key) || this.#joining.size >= MAX_DISCOVERY_JOINS) return;
     this.#joining.add(key);
     this.join([peer.address])
       .catch((error) => this.#logger.debug("join of discovered peer failed", { peer: key, error: String(error) }))
       .finally(() => this.#joining.delete(key));
+  }
+
+  /** Each discovery strategy's counters, by strategy name (a second strategy of a name gets "#2"). */
+  discoveryStats(): Record<string, object> {
+    const out: Record<string, object> = {};
+    for (const d of this.#discovery) {
+      if (typeof d.stats !== "function") continue;
+      let key = d.name;
+      for (let n = 2; key in out; n++) key = `${d.name}#${n}`;
+      out[key] = d.stats();
+    }
+    return out;
   }
 
   // --- helpers ---

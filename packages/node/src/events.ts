@@ -1,5 +1,6 @@
 import type { ActorPid } from "@mesh/actors";
 import type { MemberView } from "@mesh/gossip";
+import type { MeshError } from "@mesh/interface";
 
 /** A member's capability set changed (this node's own included). */
 export interface CapabilitiesChangedEvent {
@@ -57,4 +58,6 @@ export interface MeshNodeEvents {
   "member:updated": (member: MemberView) => void;
   "rebalance:completed": (event: RebalanceCompletedEvent) => void;
   "rebalance:handoff": (event: RebalanceHandoffEvent) => void;
+  /** A discovery strategy could not reach its source (MESH_ERR_DISCOVERY_FAILED); it retries with backoff. */
+  "discovery:failed": (error: MeshError) => void;
 }

@@ -9,6 +9,20 @@
  */
 export type { Actor, ActorClass, ActorContext, ActorPid, CallResult } from "@mesh/actors";
 export type { Discovery, DiscoveryContext, DiscoveryPeer, MemberState, MemberView } from "@mesh/gossip";
+export {
+  type DnsPollDiscovery,
+  type DnsPollInit,
+  type DnsPollStats,
+  dnsPoll,
+  type KubernetesApiDiscovery,
+  type KubernetesApiInit,
+  type KubernetesApiStats,
+  type KubernetesDnsInit,
+  type KubernetesDnsSrvInit,
+  kubernetesApi,
+  kubernetesDns,
+  kubernetesDnsSrv,
+} from "@mesh/gossip";
 export { type ErrorCode, ErrorCodes, isMeshError, MeshError } from "@mesh/interface";
 export { boundedRendezvous, type PlacementStrategy, perShardStrategy, rendezvous } from "@mesh/ring";
 export { secretFrameCipher } from "./call-cipher.js";

@@ -31,6 +31,8 @@ export interface NodeStats {
   readonly actors: ReturnType<ActorRuntime["stats"]>;
   /** Local actors per capability (networked nodes only; a standalone node does not track placement). */
   readonly actorsByCapability: Readonly<Record<string, number>>;
+  /** Each discovery strategy's counters (polls, failures by reason, peers reported), by strategy name. */
+  readonly discovery: Readonly<Record<string, object>>;
 }
 
 /** What a routed call needs once validated. */
@@ -171,6 +173,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
         this.#queueRebuild();
       });
     }
+    link.gossip.on("discovery:failed", (error) => this.emit("discovery:failed", error));
     link.gossip.on("capabilities:changed", ({ name, capabilities, previous }) => {
       if (name === this.name) return; // this node's own change was announced when it was made
       this.emit("capabilities:changed", {
@@ -266,6 +269,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       failures: { ...this.#failures },
       actors: this.#runtime.stats(),
       actorsByCapability: this.#placements.counts(),
+      discovery: this.#link?.gossip.discoveryStats() ?? {},
     };
   }
 

@@ -1,3 +1,4 @@
+import type { Clock, Logger, MeshError, Random } from "@mesh/interface";
 import type { Address } from "../transport/transport.js";
 
 /**
@@ -16,10 +17,18 @@ export interface DiscoveryContext {
   readonly name: string;
   readonly address: Address;
   readonly onPeer: (peer: DiscoveryPeer) => void;
+  /** The node's clock, randomness and logger, for strategies not given their own. */
+  readonly clock?: Clock;
+  readonly random?: Random;
+  readonly logger?: Logger;
+  /** Where a strategy reports that its source failed (a MESH_ERR_DISCOVERY_FAILED); it keeps retrying. */
+  readonly onFailure?: (error: MeshError) => void;
 }
 
 export interface Discovery {
   readonly name: string;
   start(context: DiscoveryContext): Promise<void>;
   stop(): Promise<void>;
+  /** Counters the node shows under `stats().discovery[name]`. */
+  stats?(): object;
 }
