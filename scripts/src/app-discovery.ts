@@ -4,54 +4,69 @@
  * strategies of `@mesh/node`. Exactly one way of finding peers runs, so a node
  * never joins an address its configured strategy did not name.
  */
-
-import type { Discovery, NetworkInit } from "@mesh/node";
-import * as mesh from "@mesh/node";
-import { type AppConfig, AppConfigError, PORT_NAMES } from "./app-config.js";
-
-type StrategyFactory = (init: Record<string, unknown>) => Discovery;
-
-/**
- * A discovery strategy exported by `@mesh/node`, looked up by name at run time so
- * the app names the one its settings ask for and fails with a clear message on a
- * build of the library that lacks it.
- */
-function strategy(name: "kubernetesDns" | "kubernetesDnsSrv" | "kubernetesApi"): StrategyFactory {
-  const factory = (mesh as unknown as Record<string, unknown>)[name];
-  if (typeof factory !== "function") {
-    throw new AppConfigError(`this build of @mesh/node has no ${name}() discovery strategy`);
-  }
-  return factory as StrategyFactory;
-}
+import {
+  type Discovery,
+  type KubernetesApiInit,
+  type KubernetesDnsInit,
+  type KubernetesDnsSrvInit,
+  kubernetesApi,
+  kubernetesDns,
+  kubernetesDnsSrv,
+  type NetworkInit,
+} from "@mesh/node";
+import type { AppConfig } from "./app-config.js";
+import { PORT_NAMES } from "./app-config.js";
 
 /** `init` without its undefined values, so the strategy's own defaults apply. */
-function defined(init: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(init).filter(([, v]) => v !== undefined));
+function defined<T extends object>(init: T): T {
+  return Object.fromEntries(Object.entries(init).filter(([, v]) => v !== undefined)) as T;
 }
 
-/** The options passed to the chosen Kubernetes strategy (exported for the manifest test). */
-export function kubernetesInit(config: AppConfig): Record<string, unknown> {
-  const dns = {
-    service: config.service,
+/** kubernetesDns: the A records of `<service>.<namespace>.svc.<clusterDomain>`, at this node's gossip port. */
+export function kubernetesDnsInit(config: AppConfig): KubernetesDnsInit {
+  return defined({
+    service: config.service ?? "",
     namespace: config.namespace,
     clusterDomain: config.clusterDomain,
     nameservers: config.nameservers,
     pollingIntervalMs: config.pollingIntervalMs,
-  };
+    port: config.gossipPort,
+  });
+}
+
+/** kubernetesDnsSrv: `_gossip._udp.<service>.<namespace>.svc.<clusterDomain>`. */
+export function kubernetesDnsSrvInit(config: AppConfig): KubernetesDnsSrvInit {
+  return defined({
+    service: config.service ?? "",
+    namespace: config.namespace,
+    clusterDomain: config.clusterDomain,
+    nameservers: config.nameservers,
+    pollingIntervalMs: config.pollingIntervalMs,
+    portName: PORT_NAMES.gossip,
+    protocol: "udp" as const,
+  });
+}
+
+/** kubernetesApi: the Service's EndpointSlices, port "gossip"; API server and credentials from the pod. */
+export function kubernetesApiInit(config: AppConfig): KubernetesApiInit {
+  return defined({
+    service: config.service,
+    namespace: config.namespace,
+    portName: PORT_NAMES.gossip,
+    pollingIntervalMs: config.pollingIntervalMs,
+  });
+}
+
+function strategy(config: AppConfig): Discovery | undefined {
   switch (config.discovery) {
     case "kubernetes-dns":
-      return defined({ ...dns, port: config.gossipPort });
+      return kubernetesDns(kubernetesDnsInit(config));
     case "kubernetes-dns-srv":
-      return defined({ ...dns, portName: PORT_NAMES.gossip, protocol: "udp" });
+      return kubernetesDnsSrv(kubernetesDnsSrvInit(config));
     case "kubernetes-api":
-      return defined({
-        service: config.service,
-        namespace: config.namespace,
-        portName: PORT_NAMES.gossip,
-        pollingIntervalMs: config.pollingIntervalMs,
-      });
+      return kubernetesApi(kubernetesApiInit(config));
     default:
-      return {};
+      return undefined;
   }
 }
 
@@ -67,21 +82,14 @@ export function networkInit(config: AppConfig): NetworkInit {
       ...(config.probeIntervalMs === undefined ? {} : { probeIntervalMs: config.probeIntervalMs }),
     },
   };
-  switch (config.discovery) {
-    case "multicast":
-      return {
-        ...endpoints,
-        multicast: true,
-        multicastInterface: config.multicastInterface,
-        ...(config.multicastPort === undefined ? {} : { port: config.multicastPort }),
-      };
-    case "seeds":
-      return { ...endpoints, multicast: false, seeds: config.seeds };
-    case "kubernetes-dns":
-      return { ...endpoints, multicast: false, discovery: [strategy("kubernetesDns")(kubernetesInit(config))] };
-    case "kubernetes-dns-srv":
-      return { ...endpoints, multicast: false, discovery: [strategy("kubernetesDnsSrv")(kubernetesInit(config))] };
-    case "kubernetes-api":
-      return { ...endpoints, multicast: false, discovery: [strategy("kubernetesApi")(kubernetesInit(config))] };
+  if (config.discovery === "multicast") {
+    return {
+      ...endpoints,
+      multicast: true,
+      multicastInterface: config.multicastInterface,
+      ...(config.multicastPort === undefined ? {} : { port: config.multicastPort }),
+    };
   }
+  if (config.discovery === "seeds") return { ...endpoints, multicast: false, seeds: config.seeds };
+  return { ...endpoints, multicast: false, discovery: [strategy(config) as Discovery] };
 }

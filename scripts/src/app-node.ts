@@ -8,7 +8,7 @@
  * hands its actors to their new owners) and exits 0; if the stop outlasts
  * stopTimeoutMs plus a margin it exits 1, before the orchestrator's SIGKILL.
  */
-import { createNode, type MemberEventName } from "@mesh/node";
+import { createNode, isMeshError, type MemberEventName } from "@mesh/node";
 import { AppConfigError, DEFAULT_CAPABILITIES, readAppConfig } from "./app-config.js";
 import { networkInit } from "./app-discovery.js";
 import { type AppState, adminServer, apiServer, isReady, listen } from "./app-http.js";
@@ -30,8 +30,9 @@ async function main(): Promise<void> {
     config = readAppConfig();
     init = networkInit(config);
   } catch (error) {
-    if (!(error instanceof AppConfigError)) throw error;
-    console.error(`app-node: ${error.message}`);
+    // A setting the app or a strategy rejects: say which, and exit without a stack.
+    if (!(error instanceof AppConfigError || isMeshError(error))) throw error;
+    console.error(`app-node: ${(error as Error).message}`);
     process.exit(2);
   }
   const node = await createNode({

@@ -14,7 +14,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
-import * as mesh from "@mesh/node";
 import { hasCommand, skipUnless } from "@mesh/testing";
 import type { StartedTestContainer } from "testcontainers";
 import { ContainerCluster, dockerSocket } from "./container-cluster.js";
@@ -32,7 +31,6 @@ const skip = skipUnless(
   dockerSocket() !== undefined && hasCommand("bash"),
   "no container runtime: set DOCKER_HOST to a Docker API socket (podman system service) or run a Docker engine",
 );
-const hasKubernetesDns = typeof (mesh as unknown as Record<string, unknown>).kubernetesDns === "function";
 
 const ids = (n: number, prefix: string): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
@@ -45,40 +43,32 @@ describe("the example app in real containers", { skip, timeout: 600_000 }, () =>
     return JSON.parse(await cluster.client(from, ["load", JSON.stringify(spec)])) as LoadSummary;
   }
 
-  describe(
-    "kubernetesDns through a network alias",
-    {
-      skip: skipUnless(hasKubernetesDns, "@mesh/node exports no kubernetesDns strategy"),
-    },
-    () => {
-      test("nodes find each other only through the alias, and a new one when it joins", async () => {
-        const namespace = cluster.run;
-        const gateway = cluster.subnet.replace(/0\/24$/, "1");
-        const env = {
-          MESH_DISCOVERY: "kubernetes-dns",
-          MESH_SERVICE: "mesh",
-          MESH_NAMESPACE: namespace,
-          MESH_CLUSTER_DOMAIN: "cluster.local",
-          MESH_NAMESERVERS: `${gateway}:53`,
-          MESH_POLLING_INTERVAL_MS: "1000",
-          // Its own secret: these nodes never talk to the multicast ones below.
-          MESH_SECRET: `${cluster.secret}-dns`,
-        };
-        const alias = `mesh.${namespace}.svc.cluster.local`;
-        const nodes = await Promise.all(
-          ["d1", "d2", "d3"].map((name) => cluster.start({ name, env, aliases: [alias] })),
-        );
-        for (const node of nodes) await cluster.waitForMembers(node, ["d1", "d2", "d3"]);
-        const view = await cluster.view(nodes[0] as StartedTestContainer);
-        const addresses = view.members.map((m) => m.address.split(":")[0]).sort();
-        assert.deepEqual(addresses, nodes.map((n) => n.getIpAddress(cluster.network)).sort());
+  describe("kubernetesDns through a network alias", () => {
+    test("nodes find each other only through the alias, and a new one when it joins", async () => {
+      const namespace = cluster.run;
+      const gateway = cluster.subnet.replace(/0\/24$/, "1");
+      const env = {
+        MESH_DISCOVERY: "kubernetes-dns",
+        MESH_SERVICE: "mesh",
+        MESH_NAMESPACE: namespace,
+        MESH_CLUSTER_DOMAIN: "cluster.local",
+        MESH_NAMESERVERS: `${gateway}:53`,
+        MESH_POLLING_INTERVAL_MS: "1000",
+        // Its own secret: these nodes never talk to the multicast ones below.
+        MESH_SECRET: `${cluster.secret}-dns`,
+      };
+      const alias = `mesh.${namespace}.svc.cluster.local`;
+      const nodes = await Promise.all(["d1", "d2", "d3"].map((name) => cluster.start({ name, env, aliases: [alias] })));
+      for (const node of nodes) await cluster.waitForMembers(node, ["d1", "d2", "d3"]);
+      const view = await cluster.view(nodes[0] as StartedTestContainer);
+      const addresses = view.members.map((m) => m.address.split(":")[0]).sort();
+      assert.deepEqual(addresses, nodes.map((n) => n.getIpAddress(cluster.network)).sort());
 
-        const d4 = await cluster.start({ name: "d4", env, aliases: [alias] });
-        for (const node of [...nodes, d4]) await cluster.waitForMembers(node, ["d1", "d2", "d3", "d4"]);
-        for (const node of [...nodes, d4]) await node.stop({ timeout: 15_000 });
-      });
-    },
-  );
+      const d4 = await cluster.start({ name: "d4", env, aliases: [alias] });
+      for (const node of [...nodes, d4]) await cluster.waitForMembers(node, ["d1", "d2", "d3", "d4"]);
+      for (const node of [...nodes, d4]) await node.stop({ timeout: 15_000 });
+    });
+  });
 
   describe("multicast on the container network", () => {
     const names = ["n1", "n2", "n3"];
