@@ -18,8 +18,17 @@ export const DEFAULT_CAPABILITIES: readonly string[] = Object.freeze(["game", "c
 /** How long `node.stop()` may take (handoff included) before the process exits anyway, in ms. */
 export const DEFAULT_STOP_TIMEOUT_MS = 10_000;
 
+/** Time past stopTimeoutMs the app waits for its node to stop before exiting anyway, in ms. */
+export const EXIT_MARGIN_MS = 2_000;
+
 /** The port names the manifests give each port; kubernetesDnsSrv and kubernetesApi look "gossip" up. */
-export const PORT_NAMES = Object.freeze({ gossip: "gossip", call: "call", admin: "admin", http: "http" });
+export const PORT_NAMES = Object.freeze({
+  gossip: "gossip",
+  gossipTcp: "gossip-tcp",
+  call: "call",
+  admin: "admin",
+  http: "http",
+});
 
 /** The environment variables the app reads. */
 export const ENV = Object.freeze({

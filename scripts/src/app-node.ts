@@ -9,13 +9,10 @@
  * stopTimeoutMs plus a margin it exits 1, before the orchestrator's SIGKILL.
  */
 import { createNode, isMeshError, type MemberEventName } from "@mesh/node";
-import { AppConfigError, DEFAULT_CAPABILITIES, readAppConfig } from "./app-config.js";
+import { AppConfigError, DEFAULT_CAPABILITIES, EXIT_MARGIN_MS, readAppConfig } from "./app-config.js";
 import { networkInit } from "./app-discovery.js";
 import { type AppState, adminServer, apiServer, isReady, listen } from "./app-http.js";
 import { actorsFor } from "./cluster-actors.js";
-
-/** Time past stopTimeoutMs the process waits for the node to stop before exiting anyway, in ms. */
-const EXIT_MARGIN_MS = 2_000;
 
 const MEMBER_EVENTS: readonly MemberEventName[] = ["member:joined", "member:dead", "member:left"];
 
