@@ -18,6 +18,7 @@ mesh_ct_dir="$(mktemp -d /tmp/mesh-containers.XXXXXX)"
 mesh_ct_owner="ci-$$"
 mesh_ct_service_pid=""
 mesh_ct_engine=""
+mesh_ct_runtime=""
 
 mesh_ct_cleanup() {
   if [ -n "$mesh_ct_engine" ]; then
@@ -25,7 +26,7 @@ mesh_ct_cleanup() {
       ids="$($mesh_ct_engine "$kind" ls -q --filter "label=mesh.test.owner=$mesh_ct_owner" 2>/dev/null || true)"
       [ -z "$ids" ] || $mesh_ct_engine "$kind" rm -f $ids >/dev/null 2>&1 || true
     done
-    [ -z "${MESH_APP_IMAGE:-}" ] || $mesh_ct_engine rmi -f "$MESH_APP_IMAGE" "$mesh_ct_runtime" >/dev/null 2>&1 || true
+    [ -z "$mesh_ct_runtime" ] || $mesh_ct_engine rmi -f "$MESH_APP_IMAGE" "$mesh_ct_runtime" >/dev/null 2>&1 || true
   fi
   if [ -n "$mesh_ct_service_pid" ]; then
     kill "$mesh_ct_service_pid" 2>/dev/null || true

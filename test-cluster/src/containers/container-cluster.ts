@@ -170,28 +170,27 @@ export class ContainerCluster {
   }
 
   /**
-   * Waits until `container` is ready and sees exactly `alive` alive, and exactly
-   * `owners` in the game capability's table (@default alive).
+   * Waits until `container` is ready, sees exactly `alive` alive, and has exactly
+   * the given nodes in each capability's table (@default every alive one owning game).
    */
   async waitForMembers(
     container: StartedTestContainer,
     alive: readonly string[],
-    owners: readonly string[] = alive,
+    owners: Readonly<Record<string, readonly string[]>> = { game: alive },
     timeoutMs = 30_000,
   ): Promise<AppView> {
-    const want = [...alive].sort().join(",");
-    const wantOwners = [...owners].sort().join(",");
+    const key = (names: readonly string[] | undefined): string => [...(names ?? [])].sort().join(",");
     let last: AppView | undefined;
     await waitFor(
-      `${container.getName()} to see ${want} alive and ${wantOwners} owning game`,
+      `${container.getName()} to see ${key(alive)} alive and owners ${JSON.stringify(owners)}`,
       async () => {
         last = await this.view(container).catch(() => undefined);
-        if (last === undefined) return false;
+        if (last === undefined || !last.ready) return false;
         const seen = last.members.filter((m) => m.state === "alive").map((m) => m.name);
+        const view = last;
         return (
-          seen.sort().join(",") === want &&
-          [...(last.nodesFor.game ?? [])].sort().join(",") === wantOwners &&
-          last.ready
+          key(seen) === key(alive) &&
+          Object.entries(owners).every(([capability, names]) => key(view.nodesFor[capability]) === key(names))
         );
       },
       { timeoutMs, intervalMs: 250, describe: () => JSON.stringify(last) },
