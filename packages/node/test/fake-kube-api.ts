@@ -176,26 +176,35 @@ export class FakeKubeApi {
   #handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? "/", this.url);
     this.requests.push(`${url.pathname}${url.search}`);
-    if (req.headers.authorization !== `Bearer ${this.#token}`) return status(res, 401, "Unauthorized", "Unauthorized");
+    if (req.headers.authorization !== `Bearer ${this.#token}`) {
+      status(res, 401, "Unauthorized", "Unauthorized");
+      return;
+    }
     const path = `${PREFIX}${this.namespace}/endpointslices`;
-    if (req.method !== "GET" || url.pathname !== path)
-      return status(res, 404, "NotFound", "the server could not find the requested resource");
+    if (req.method !== "GET" || url.pathname !== path) {
+      status(res, 404, "NotFound", "the server could not find the requested resource");
+      return;
+    }
     const watch = url.searchParams.get("watch") === "true";
     const faultAt = this.#faults.findIndex((f) => f.kind === (watch ? "watch" : "list"));
     const fault = faultAt < 0 ? undefined : this.#faults.splice(faultAt, 1)[0]?.fault;
-    if (fault !== undefined && "status" in fault)
-      return status(res, fault.status, "Injected", `injected ${fault.status}`);
+    if (fault !== undefined && "status" in fault) {
+      status(res, fault.status, "Injected", `injected ${fault.status}`);
+      return;
+    }
     if (fault !== undefined && "malformed" in fault) {
       res.writeHead(200, { "content-type": "application/json" });
-      return void res.end('{"kind":"EndpointSliceList","items":[{"metadata":');
+      res.end('{"kind":"EndpointSliceList","items":[{"metadata":');
+      return;
     }
     if (fault !== undefined && "oversized" in fault) {
       res.writeHead(200, { "content-type": "application/json" });
-      return void res.end(`{"kind":"EndpointSliceList","padding":"${"x".repeat(64 * 1024)}"}`);
+      res.end(`{"kind":"EndpointSliceList","padding":"${"x".repeat(64 * 1024)}"}`);
+      return;
     }
     const selector = parseSelector(url.searchParams.get("labelSelector") ?? "");
-    if (watch) return this.#watch(res, url, selector, fault !== undefined);
-    this.#list(res, url, selector);
+    if (watch) this.#watch(res, url, selector, fault !== undefined);
+    else this.#list(res, url, selector);
   }
 
   #list(res: ServerResponse, url: URL, selector: Map<string, string>): void {
@@ -205,8 +214,10 @@ export class FakeKubeApi {
     let start = 0;
     if (token !== null) {
       const parsed = JSON.parse(Buffer.from(token, "base64").toString()) as { rv: number; start: number };
-      if (parsed.rv < this.#compactedBelow)
-        return status(res, 410, "Expired", "The provided continue parameter is too old");
+      if (parsed.rv < this.#compactedBelow) {
+        status(res, 410, "Expired", "The provided continue parameter is too old");
+        return;
+      }
       rv = parsed.rv;
       start = parsed.start;
     }
@@ -225,6 +236,7 @@ export class FakeKubeApi {
   #watch(res: ServerResponse, url: URL, selector: Map<string, string>, truncate: boolean): void {
     const from = Number(url.searchParams.get("resourceVersion") ?? "0");
     res.writeHead(200, { "content-type": "application/json", "transfer-encoding": "chunked" });
+    res.flushHeaders(); // as kube-apiserver does: the watch is open before its first event
     if (from < this.#compactedBelow) {
       const gone = {
         type: "ERROR",
@@ -238,11 +250,12 @@ export class FakeKubeApi {
           code: 410,
         },
       };
-      return void res.end(`${JSON.stringify(gone)}\n`);
+      res.end(`${JSON.stringify(gone)}\n`);
+      return;
     }
     if (truncate) {
-      res.write('{"type":"MODIFIED","object":{"kind":"EndpointSlice","metadata":{"na');
-      return void res.socket?.destroy();
+      res.write('{"type":"MODIFIED","object":{"kind":"EndpointSlice","metadata":{"na', () => res.socket?.destroy());
+      return;
     }
     for (const event of this.#history) if (event.rv > from && matches(event.object, selector)) writeEvent(res, event);
     const watcher = { res, selector };

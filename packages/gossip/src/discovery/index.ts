@@ -19,19 +19,23 @@ export {
 } from "./dns-resolver.js";
 export { type ParsedSlice, parseEndpointSlice, parseSliceList, parseWatchEvent } from "./endpoint-slices.js";
 export {
+  type KubernetesApiComponents,
+  type KubernetesApiDiscovery,
+  type KubernetesApiStats,
+  kubernetesApi,
+} from "./kubernetes-api.js";
+export {
   DEFAULT_MAX_API_PEERS,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_PAGE_SIZE,
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_WATCH_TIMEOUT_SECONDS,
-  type KubernetesApiComponents,
-  type KubernetesApiDiscovery,
+  type KubernetesApiConfig,
   type KubernetesApiInit,
-  type KubernetesApiStats,
-  kubernetesApi,
+  kubernetesApiConfig,
   SERVICE_ACCOUNT_DIR,
   SERVICE_NAME_LABEL,
-} from "./kubernetes-api.js";
+} from "./kubernetes-api-config.js";
 export {
   DEFAULT_CLUSTER_DOMAIN,
   DEFAULT_KUBERNETES_NAMESPACE,

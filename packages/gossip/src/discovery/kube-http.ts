@@ -44,8 +44,10 @@ export async function kubeWatch(
   path: string,
   signal: AbortSignal,
   onEvent: (event: unknown) => void,
+  onOpen: () => void = () => {},
 ): Promise<void> {
   const response = await open(config, path, signal);
+  onOpen();
   await new Promise<void>((resolve, reject) => {
     let pending = "";
     let failed = false;
@@ -86,8 +88,13 @@ export async function kubeWatch(
       if (pending.trim().length > 0) fail(failure(config, "truncated", "the watch stream ended inside an event"));
       else if (!failed) resolve();
     });
-    response.on("aborted", () => fail(failure(config, "truncated", "the watch stream was cut")));
-    response.on("error", (error) => fail(failure(config, signal.aborted ? "aborted" : "network", error.message)));
+    // A cut inside an event loses it ("truncated"); between events only the link went ("network").
+    const cut = (message: string): void => {
+      const reason = signal.aborted ? "aborted" : pending.trim().length > 0 ? "truncated" : "network";
+      fail(failure(config, reason, `the watch stream was cut (${message})`));
+    };
+    response.on("aborted", () => cut("aborted"));
+    response.on("error", (error) => cut(error.message));
   });
 }
 
@@ -130,18 +137,25 @@ function readBody(config: KubeHttpConfig, response: IncomingMessage, limit: numb
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let settled = false;
+    const settle = (error: MeshError | undefined): void => {
+      if (settled) return;
+      settled = true;
+      if (error === undefined) resolve(Buffer.concat(chunks).toString("utf8"));
+      else reject(error);
+    };
     response.on("data", (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
+        settle(failure(config, "too-large", `the response is larger than ${limit} bytes`));
         response.destroy();
-        reject(failure(config, "too-large", `the response is larger than ${limit} bytes`));
         return;
       }
       chunks.push(chunk);
     });
-    response.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    response.on("aborted", () => reject(failure(config, "truncated", "the response was cut")));
-    response.on("error", (error) => reject(failure(config, "network", error.message)));
+    response.on("end", () => settle(undefined));
+    response.on("aborted", () => settle(failure(config, "truncated", "the response was cut")));
+    response.on("error", (error) => settle(failure(config, "truncated", `the response was cut (${error.message})`)));
   });
 }
 

@@ -1,9 +1,6 @@
-import { readFileSync } from "node:fs";
-import { isIP } from "node:net";
-import { type Clock, invalidArgument, isMeshError, systemClock, systemRandom, type TimerHandle } from "@mesh/interface";
+import { type Clock, isMeshError, systemClock, systemRandom, type TimerHandle } from "@mesh/interface";
 import type { Address } from "../transport/transport.js";
 import type { Discovery, DiscoveryContext } from "./discovery.js";
-import { integer } from "./dns-poll.js";
 import {
   metadataName,
   parseEndpointSlice,
@@ -11,13 +8,10 @@ import {
   parseWatchEvent,
   resourceVersionOf,
 } from "./endpoint-slices.js";
-import { type KubeHttpConfig, kubeGetJson, kubeWatch } from "./kube-http.js";
-import { DEFAULT_KUBERNETES_NAMESPACE } from "./kubernetes-dns.js";
-import { DEFAULT_GOSSIP_PORT_NAME } from "./kubernetes-dns-srv.js";
+import { kubeGetJson, kubeWatch } from "./kube-http.js";
+import { type KubernetesApiInit, kubernetesApiConfig } from "./kubernetes-api-config.js";
 import {
-  DEFAULT_MAX_BACKOFF_MS,
   DEFAULT_POLL_JITTER,
-  DEFAULT_POLLING_INTERVAL_MS,
   discoveryFailure,
   emptyFailureStats,
   type FailureStats,
@@ -27,51 +21,6 @@ import {
   pollerParts,
 } from "./poll-backoff.js";
 import { reportPeers } from "./report-peers.js";
-
-/** Where Kubernetes mounts a pod's service-account credentials. */
-export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
-export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
-/** The API server ends each watch after this; the strategy then resumes from the last resourceVersion. */
-export const DEFAULT_WATCH_TIMEOUT_SECONDS = 290;
-export const DEFAULT_PAGE_SIZE = 500;
-export const DEFAULT_MAX_API_PEERS = 4_096;
-/** A page of 500 full slices (100 endpoints each) is about 10 MB of JSON; larger answers are refused. */
-export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
-/** The label the EndpointSlice controller puts on every slice of a Service. */
-export const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
-
-export interface KubernetesApiInit {
-  /** Namespace of the slices. @default the pod's own (the service account's namespace file), else "default" */
-  readonly namespace?: string;
-  /** The Service whose EndpointSlices name the nodes (selector `kubernetes.io/service-name=<service>`). */
-  readonly service?: string;
-  /** A label selector for the slices, instead of (or beside) `service` (libcluster `kubernetes_selector`). */
-  readonly labelSelector?: string;
-  /** The slice port that is the gossip port. @default "gossip" */
-  readonly portName?: string;
-  /** The API server's URL. @default https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT */
-  readonly apiServer?: string;
-  /** Bearer token file, re-read at every request. @default the service account's token */
-  readonly tokenFile?: string;
-  /** PEM bundle the API server's certificate is checked against. @default the service account's ca.crt */
-  readonly caFile?: string;
-  /** Time between lists without watch, and between re-reports of the known set with it, in ms. @default 5000 */
-  readonly pollingIntervalMs?: number;
-  /** Watch the slices (changes arrive at once) instead of only polling lists. @default true */
-  readonly watch?: boolean;
-  /** Longest delay between retries after failures, in ms. @default 30000 */
-  readonly maxBackoffMs?: number;
-  /** Timeout of one list request, in ms. @default 10000 */
-  readonly requestTimeoutMs?: number;
-  /** Server-side length of one watch, in s. @default 290 */
-  readonly watchTimeoutSeconds?: number;
-  /** Slices per list page (`limit`); later pages are fetched with `continue`. @default 500 */
-  readonly pageSize?: number;
-  /** Most peers (and slices) kept, whatever the API returns. @default 4096 */
-  readonly maxPeers?: number;
-  /** Largest list page, and largest watch event, in bytes. @default 16 MiB */
-  readonly maxBodyBytes?: number;
-}
 
 export interface KubernetesApiComponents extends PollingComponents {
   /** The environment KUBERNETES_SERVICE_HOST/PORT are read from. @default process.env */
@@ -111,29 +60,9 @@ export function kubernetesApi(
   init: KubernetesApiInit = {},
   components: KubernetesApiComponents = {},
 ): KubernetesApiDiscovery {
-  if (typeof init !== "object" || init === null) throw invalidArgument("init", "an object", init);
-  const env = components.env ?? process.env;
-  const namespace = init.namespace ?? podNamespace() ?? DEFAULT_KUBERNETES_NAMESPACE;
-  if (typeof namespace !== "string" || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace))
-    throw invalidArgument("namespace", "a DNS-1123 label", namespace);
-  const labelSelector = selectorOf(init.service, init.labelSelector);
-  const portName = init.portName ?? DEFAULT_GOSSIP_PORT_NAME;
-  if (typeof portName !== "string") throw invalidArgument("portName", "a string", portName);
-  const watch = init.watch ?? true;
-  if (typeof watch !== "boolean") throw invalidArgument("watch", "a boolean", watch);
-  const intervalMs = integer("pollingIntervalMs", init.pollingIntervalMs ?? DEFAULT_POLLING_INTERVAL_MS, 1);
-  const maxBackoffMs = integer("maxBackoffMs", init.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS, intervalMs);
-  const requestTimeoutMs = integer("requestTimeoutMs", init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, 1);
-  const watchSeconds = integer("watchTimeoutSeconds", init.watchTimeoutSeconds ?? DEFAULT_WATCH_TIMEOUT_SECONDS, 1);
-  const pageSize = integer("pageSize", init.pageSize ?? DEFAULT_PAGE_SIZE, 1);
-  const maxPeers = integer("maxPeers", init.maxPeers ?? DEFAULT_MAX_API_PEERS, 1);
-  const http: KubeHttpConfig = {
-    strategy: "kubernetes-api",
-    apiServer: apiServerUrl(init.apiServer, env),
-    tokenFile: init.tokenFile ?? `${SERVICE_ACCOUNT_DIR}/token`,
-    caFile: init.caFile ?? `${SERVICE_ACCOUNT_DIR}/ca.crt`,
-    maxBodyBytes: integer("maxBodyBytes", init.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, 1024),
-  };
+  const config = kubernetesApiConfig(init, components.env ?? process.env);
+  const { namespace, labelSelector, portName, watch, intervalMs, maxBackoffMs, requestTimeoutMs } = config;
+  const { watchSeconds, pageSize, maxPeers, http } = config;
   const base = `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`;
   const selector = `labelSelector=${encodeURIComponent(labelSelector)}`;
   const stats: KubernetesApiStats = {
@@ -213,36 +142,55 @@ export function kubernetesApi(
     publish(ctx, parts);
   };
 
-  const watchOnce = async (ctx: DiscoveryContext, parts: PollerParts, stop: AbortSignal): Promise<void> => {
+  const watchOnce = async (
+    ctx: DiscoveryContext,
+    parts: PollerParts,
+    stop: AbortSignal,
+    opened: () => void,
+  ): Promise<void> => {
     stats.watches++;
     const query = `${selector}&watch=true&allowWatchBookmarks=true&timeoutSeconds=${watchSeconds}&resourceVersion=${encodeURIComponent(resourceVersion ?? "")}`;
     const clientMs = watchSeconds * 1000 + requestTimeoutMs; // the server ends it first; this catches a dead link
     await withTimeout(parts.clock, clientMs, stop, (s) =>
-      kubeWatch(http, `${base}?${query}`, s, (raw) => {
-        const event = parseWatchEvent(raw);
-        if (typeof event === "string") throw discoveryFailure(http.strategy, "malformed", event);
-        stats.watchEvents++;
-        if (event.type === "ERROR") {
-          const code = event.object.code;
-          if (code === 410) throw discoveryFailure(http.strategy, "gone", "the watch's resourceVersion is too old");
-          throw discoveryFailure(http.strategy, "watch-error", `watch error ${String(event.object.message ?? code)}`);
-        }
-        const version = resourceVersionOf(event.object);
-        if (event.type === "DELETED") {
-          const name = metadataName(event.object);
-          if (name !== undefined) slices.delete(name);
-        } else if (event.type !== "BOOKMARK") apply(slices, event.object);
-        if (version !== undefined) resourceVersion = version;
-        if (event.type !== "BOOKMARK") publish(ctx, parts);
-      }),
+      kubeWatch(
+        http,
+        `${base}?${query}`,
+        s,
+        (raw) => {
+          const event = parseWatchEvent(raw);
+          if (typeof event === "string") throw discoveryFailure(http.strategy, "malformed", event);
+          stats.watchEvents++;
+          if (event.type === "ERROR") {
+            const code = event.object.code;
+            if (code === 410) throw discoveryFailure(http.strategy, "gone", "the watch's resourceVersion is too old");
+            throw discoveryFailure(http.strategy, "watch-error", `watch error ${String(event.object.message ?? code)}`);
+          }
+          const version = resourceVersionOf(event.object);
+          if (event.type === "DELETED") {
+            const name = metadataName(event.object);
+            if (name !== undefined) slices.delete(name);
+          } else if (event.type !== "BOOKMARK") apply(slices, event.object);
+          if (version !== undefined) resourceVersion = version;
+          if (event.type !== "BOOKMARK") publish(ctx, parts);
+        },
+        opened,
+      ),
     );
+  };
+
+  const healthy = (): void => {
+    stats.lastFailure = undefined;
+    running?.poller.markHealthy();
   };
 
   const attempt = async (ctx: DiscoveryContext, parts: PollerParts, stop: AbortSignal): Promise<boolean> => {
     for (let tries = 0; tries < 2; tries++) {
       try {
-        if (resourceVersion === undefined || !watch) await relist(ctx, parts, stop);
-        if (watch && !stop.aborted) await watchOnce(ctx, parts, stop);
+        if (resourceVersion === undefined || !watch) {
+          await relist(ctx, parts, stop);
+          healthy();
+        }
+        if (watch && !stop.aborted) await watchOnce(ctx, parts, stop, healthy);
         stats.lastFailure = undefined;
         return true;
       } catch (error) {
@@ -295,45 +243,4 @@ export function kubernetesApi(
       running = undefined;
     },
   };
-}
-
-function selectorOf(service: unknown, labelSelector: unknown): string {
-  if (service !== undefined && (typeof service !== "string" || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(service)))
-    throw invalidArgument("service", "a DNS-1123 label", service);
-  if (labelSelector !== undefined && (typeof labelSelector !== "string" || labelSelector.length === 0))
-    throw invalidArgument("labelSelector", "a non-empty label selector", labelSelector);
-  const parts = [service === undefined ? undefined : `${SERVICE_NAME_LABEL}=${service}`, labelSelector];
-  const selector = parts.filter((p) => p !== undefined).join(",");
-  if (selector === "") throw invalidArgument("service", "given (or labelSelector)", service);
-  return selector;
-}
-
-function apiServerUrl(apiServer: unknown, env: Readonly<Record<string, string | undefined>>): URL {
-  let text = apiServer;
-  if (text === undefined) {
-    const host = env.KUBERNETES_SERVICE_HOST;
-    const port = env.KUBERNETES_SERVICE_PORT ?? "443";
-    if (host === undefined || host === "")
-      throw invalidArgument("apiServer", "given outside a pod (KUBERNETES_SERVICE_HOST is not set)", apiServer);
-    text = `https://${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
-  }
-  if (typeof text !== "string") throw invalidArgument("apiServer", "an https:// URL", text);
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw invalidArgument("apiServer", "an https:// URL", text);
-  }
-  if (url.protocol !== "https:") throw invalidArgument("apiServer", "an https:// URL", text);
-  return url;
-}
-
-/** The pod's namespace, as its service account says, or undefined outside a pod. */
-function podNamespace(): string | undefined {
-  try {
-    const text = readFileSync(`${SERVICE_ACCOUNT_DIR}/namespace`, "utf8").trim();
-    return text === "" ? undefined : text;
-  } catch {
-    return undefined;
-  }
 }

@@ -127,6 +127,11 @@ export class Poller {
     return this.#failures;
   }
 
+  /** Resets the backoff while an attempt is still running (a watch that opened is healthy, however it ends). */
+  markHealthy(): void {
+    this.#failures = 0;
+  }
+
   /** Runs the first attempt now and resolves when it settled. */
   async start(): Promise<void> {
     if (this.#running) return;
