@@ -52,6 +52,7 @@ export const ENV = Object.freeze({
   gossipPreset: "MESH_GOSSIP_PRESET",
   probeIntervalMs: "MESH_PROBE_INTERVAL_MS",
   stopTimeoutMs: "MESH_STOP_TIMEOUT_MS",
+  readyMinMembers: "MESH_READY_MIN_MEMBERS",
 });
 
 export const DISCOVERY_MODES = [
@@ -85,6 +86,8 @@ export interface AppConfig {
   readonly gossipPreset: "lan" | "wan" | "local";
   readonly probeIntervalMs: number | undefined;
   readonly stopTimeoutMs: number;
+  /** /readyz stays 503 until this many members (itself included) are alive. */
+  readonly readyMinMembers: number;
 }
 
 /** A setting the app cannot start with; the message names the variable. */
@@ -171,5 +174,6 @@ export function readAppConfig(env: Env = process.env, own: () => string | undefi
     gossipPreset: preset,
     probeIntervalMs: integer(env, ENV.probeIntervalMs, 1, 60_000),
     stopTimeoutMs: integer(env, ENV.stopTimeoutMs, 1, 600_000) ?? DEFAULT_STOP_TIMEOUT_MS,
+    readyMinMembers: integer(env, ENV.readyMinMembers, 1, 100_000) ?? 1,
   });
 }

@@ -1,8 +1,9 @@
 /**
  * The example app's two HTTP servers:
  * - admin (port "admin"): GET /healthz (the process serves) and GET /readyz (joined
- *   and tables built: every capability this node hosts has a shard table that counts
- *   this node; 503 once it is stopping, so a Service stops sending it traffic);
+ *   and tables built: at least readyMinMembers members alive, and every alive
+ *   member counted in the shard table of each capability it hosts, this node's
+ *   own included; 503 once it is stopping, so a Service stops sending it traffic);
  * - api (port "http"): GET /view (members and the nodes of each capability) and
  *   POST /call with a JSON request `{ capability, id, payload?, module?, timeoutMs? }`,
  *   answered with `{ ok, node, shard, response }` or `{ ok: false, error }`.
@@ -21,13 +22,19 @@ export interface AppState {
   readonly capabilities: readonly string[];
   /** Capabilities /view reports on besides the node's own. */
   readonly viewCapabilities: readonly string[];
+  /** Alive members (this node included) needed before /readyz answers 200. */
+  readonly readyMinMembers: number;
   stopping: boolean;
 }
 
-/** Joined and tables built: each hosted capability's table includes this node. */
+/** Joined and tables built: enough members alive, each in the tables of its capabilities. */
 export function isReady(state: AppState): boolean {
   if (state.stopping) return false;
-  return state.capabilities.every((c) => state.node.nodesFor(c).includes(state.node.name));
+  const node = state.node;
+  if (!state.capabilities.every((c) => node.nodesFor(c).includes(node.name))) return false;
+  const alive = node.members().filter((m) => m.state === "alive");
+  if (alive.length < state.readyMinMembers) return false;
+  return alive.every((m) => [...m.capabilities].every((c) => node.nodesFor(c).includes(m.name)));
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {

@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     node,
     capabilities: config.capabilities,
     viewCapabilities: DEFAULT_CAPABILITIES,
+    readyMinMembers: config.readyMinMembers,
     stopping: false,
   };
   for (const event of MEMBER_EVENTS) node.on(event, (m) => log(event, { member: m.name, state: m.state }));

@@ -82,6 +82,29 @@ describe("the example app program", () => {
     assert.match(app.out(), /"event":"stopping"[\s\S]*"event":"stopped"/);
   });
 
+  test("a node alone is not ready while MESH_READY_MIN_MEMBERS asks for another", async () => {
+    const base = randomInt(20_000, 39_000);
+    const app = start({
+      MESH_ADVERTISE_HOST: "127.0.0.1",
+      MESH_SECRET: randomBytes(16).toString("hex"),
+      MESH_MULTICAST_PORT: String(base + 4),
+      MESH_GOSSIP_PORT: String(base),
+      MESH_CALL_PORT: String(base + 1),
+      MESH_ADMIN_PORT: String(base + 2),
+      MESH_HTTP_PORT: String(base + 3),
+      MESH_READY_MIN_MEMBERS: "2",
+    });
+    await waitFor("/healthz to answer 200", async () => (await get(base + 2, "/healthz")) === 200, {
+      timeoutMs: 15_000,
+      intervalMs: 50,
+      describe: app.out,
+    });
+    // It can never see a second member: no other node shares its port and secret.
+    assert.equal(await get(base + 2, "/readyz"), 503);
+    app.child.kill("SIGTERM");
+    assert.equal(await app.exit, 0, app.out());
+  });
+
   test("a bad setting exits 2 and names the variable", async () => {
     const app = start({ MESH_DISCOVERY: "carrier-pigeon", MESH_ADVERTISE_HOST: "127.0.0.1" });
     assert.equal(await app.exit, 2);

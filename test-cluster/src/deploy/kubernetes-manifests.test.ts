@@ -160,8 +160,10 @@ describe("deploy/kubernetes agrees with the code", () => {
     assert.equal(pod.serviceAccountName, account.metadata.name);
   });
 
-  test("probes hit the admin port's /readyz and /healthz", () => {
+  test("probes hit the admin port's /readyz and /healthz; readiness can be reached", () => {
     assert.deepEqual(container.readinessProbe.httpGet, { path: "/readyz", port: PORT_NAMES.admin });
+    const { readyMinMembers } = readAppConfig(podEnv());
+    assert.ok(readyMinMembers <= statefulSet.spec.replicas, "readiness never waits for more pods than there are");
     assert.deepEqual(container.livenessProbe.httpGet, { path: "/healthz", port: PORT_NAMES.admin });
   });
 
