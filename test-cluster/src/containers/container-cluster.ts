@@ -61,6 +61,10 @@ class AppContainer extends GenericContainer {
     // Created on the internal network only: testcontainers' own alias path would first
     // attach the container to the runtime's default (routed) network.
     this.withNetworkMode(network);
+    // As the StatefulSet runs it: read-only root, a writable /tmp, no capabilities.
+    this.hostConfig.ReadonlyRootfs = true;
+    this.hostConfig.CapDrop = ["ALL"];
+    this.hostConfig.Tmpfs = { "/tmp": "rw,size=16m" };
   }
   protected override async beforeContainerCreated(): Promise<void> {
     this.createOpts.NetworkingConfig = { EndpointsConfig: { [this.#network]: { Aliases: [...this.#aliases] } } };
@@ -218,6 +222,16 @@ export class ContainerCluster {
   /** SIGKILL, as a crash or an OOM kill would. */
   async kill(container: StartedTestContainer): Promise<void> {
     await this.#runtime().container.dockerode.getContainer(container.getId()).kill({ signal: "SIGKILL" });
+  }
+
+  /** The user the container's process runs as, by its own account. */
+  async uid(container: StartedTestContainer): Promise<string> {
+    const result = await container.exec([
+      "node",
+      "-e",
+      'process.stdout.write(process.getuid() + ":" + process.getgid())',
+    ]);
+    return result.stdout;
   }
 
   /** The container's exit code once it has exited. */

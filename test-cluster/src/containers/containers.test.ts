@@ -91,6 +91,7 @@ describe("the example app in real containers", { skip, timeout: 600_000 }, () =>
         const ip = node.getIpAddress(cluster.network);
         assert.equal(listening?.multicastInterface, ip, `${name} sends and joins multicast on its own address`);
         assert.ok(ip.startsWith(cluster.subnet.replace(/0\/24$/, "")), `${ip} is in ${cluster.subnet}`);
+        assert.equal(await cluster.uid(node), "10001:10001", "the image runs as its numeric non-root user");
       }
       for (const node of nodes.values()) await cluster.waitForMembers(node, ["n1", "n2", "n3"], all);
       gateway = await cluster.start({ name: "gw", env: env("gw") });
