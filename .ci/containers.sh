@@ -1,7 +1,8 @@
 # Sourced by .ci/run: makes the container tests runnable on a machine with no Docker
 # engine and no reachable image registry.
 # - installs podman, runc, netavark and aardvark-dns (the network backend whose DNS
-#   answers a network alias with every container's address);
+#   answers a network alias with every container's address) and iptables (netavark's
+#   firewall driver);
 # - writes a containers.conf that works in this sandbox (no default ulimits, runc,
 #   cgroupfs, netavark) and starts `podman system service` on a private socket (its
 #   PID is recorded; it is stopped by that PID at exit);
@@ -41,7 +42,7 @@ if [ -n "${DOCKER_HOST:-}" ] || [ -S /var/run/docker.sock ]; then
   mesh_ct_engine=docker
 else
   need=()
-  for pkg in podman runc netavark aardvark-dns; do
+  for pkg in podman runc netavark aardvark-dns iptables; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
   done
   if [ "${#need[@]}" -gt 0 ]; then
