@@ -41,6 +41,8 @@ export interface ClusterLinkInit {
   readonly handler: CallHandler;
   /** Call timeout used when a request gives none. */
   readonly callTimeoutMs: number;
+  /** More gossip tags to advertise (the admin endpoint's address). */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -109,7 +111,7 @@ export class ClusterLink {
         ...network.gossip,
         name: init.name,
         capabilities: init.capabilities,
-        tags: { [CALL_ADDRESS_TAG]: `${callHost}:${server.port}`, [WEIGHT_TAG]: String(init.weight) },
+        tags: { ...init.tags, [CALL_ADDRESS_TAG]: `${callHost}:${server.port}`, [WEIGHT_TAG]: String(init.weight) },
       },
       { transport, clock, logger, discovery },
     );
@@ -159,7 +161,7 @@ function weightOf(member: MemberView): number {
  * The host others reach this node's call endpoint at: the bound host, or for a
  * wildcard the first non-internal IPv4 address (as the gossip transport does).
  */
-function advertisedHost(host: string): string {
+export function advertisedHost(host: string): string {
   if (host !== "0.0.0.0" && host !== "::") return host;
   for (const addresses of Object.values(networkInterfaces())) {
     for (const address of addresses ?? []) {

@@ -1,8 +1,10 @@
 import { type Abandonable, type ActorClass, type ActorRouter, ActorRuntime, type CallResult } from "@mesh/actors";
+import { type CallRecorder, LOCAL, REMOTE } from "@mesh/admin";
 import type { MemberView } from "@mesh/gossip";
 import { abortedError, type ErrorCode, invalidArgument, isMeshError, MeshError, throwIfAborted } from "@mesh/interface";
 import { type CapabilityChange, createHasher, type Hasher, type RingMember, ShardTables, shardFor } from "@mesh/ring";
 import { EventEmitter } from "eventemitter3";
+import { ADMIN_ADDRESS_TAG, startAdmin } from "./admin-source.js";
 import { type DeadlineEntry, DeadlineQueue } from "./call-transport/deadline-queue.js";
 import type { CallHandler, IncomingCall, IncomingCast } from "./call-transport/index.js";
 import { ClusterLink, callAddressOf } from "./cluster-link.js";
@@ -116,6 +118,9 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   #handoffsSent = 0;
   #handoffsReceived = 0;
   readonly #failures: Record<string, number> = {};
+  /** Call outcomes and durations for the admin endpoint's metrics; undefined without one. */
+  #recorder: CallRecorder | undefined;
+  #admin: { stop(): Promise<void> } | undefined;
 
   /** @internal use {@link createNode} */
   constructor(config: NodeConfig, hasher: Hasher) {
@@ -182,6 +187,37 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       this.#queueRebuild();
     });
     this.#rebuildTables();
+  }
+
+  /** @internal records calls into `recorder`; `admin` is stopped with the node (createNode does this). */
+  observe(recorder: CallRecorder, admin: { stop(): Promise<void> }): void {
+    this.#recorder = recorder;
+    this.#admin = admin;
+  }
+
+  /** Read-only facts for the admin endpoint: lifecycle, table parameters, gossip drop counts. */
+  introspect(): {
+    state: "running" | "stopping" | "stopped";
+    leaving: boolean;
+    /** Networked: gossip started and the tables built from it; standalone: always. */
+    joined: boolean;
+    shardCount: number;
+    strategy: string;
+    gossipDropped: Readonly<Record<string, number>>;
+  } {
+    return {
+      state: this.#state,
+      leaving: this.#leaving,
+      joined: this.#config.network === undefined || this.#link !== undefined,
+      shardCount: this.#config.shardCount,
+      strategy: this.#config.placement.name,
+      gossipDropped: this.#link?.gossip.stats().dropped ?? {},
+    };
+  }
+
+  /** Modules under which `id` is active on this node for `capability`. */
+  activeModules(capability: string, id: string): readonly string[] {
+    return this.#placements.modulesOf(id, capability);
   }
 
   /** This node's capabilities, sorted. */
@@ -310,6 +346,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     this.#pending.clear();
     this.#deadlines.clear();
     this.#state = "stopped";
+    await this.#admin?.stop();
     this.emit("node:stopped");
   }
 
@@ -505,12 +542,20 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   }
 
   async #call(request: Request, chain: readonly string[]): Promise<CallResult> {
+    const recorder = this.#recorder;
+    const startedMs = recorder === undefined ? 0 : recorder.now();
     try {
       const routed = this.#accept(request);
       this.#calls++;
       const timeoutMs = routed.timeoutMs ?? this.#config.callTimeoutMs;
-      return await this.#withDeadline(routed, timeoutMs, () => this.#dispatch(routed, chain, 0, timeoutMs));
+      const result = await this.#withDeadline(routed, timeoutMs, () => this.#dispatch(routed, chain, 0, timeoutMs));
+      recorder?.record(routed.capability, result.pid.node === this.name ? LOCAL : REMOTE, "ok", startedMs);
+      return result;
     } catch (error) {
+      if (recorder !== undefined) {
+        const code = error instanceof MeshError ? error.code : "UNKNOWN";
+        recorder.record(request?.capability, this.#ownsRequest(request) ? LOCAL : REMOTE, code, startedMs);
+      }
       throw this.#counted(error);
     }
   }
@@ -823,6 +868,13 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     });
   }
 
+  /** For a failed call's metrics: whether this node owns the request's actor (false when the request is invalid). */
+  #ownsRequest(request: Request | undefined): boolean {
+    const { capability, id } = request ?? {};
+    if (typeof capability !== "string" || capability === "" || typeof id !== "string" || id === "") return false;
+    return this.#tables.ownerOf(shardFor(this.#hasher, id, this.#config.shardCount), capability) === this.name;
+  }
+
   #counted(error: unknown): unknown {
     const code: ErrorCode | "UNKNOWN" = error instanceof MeshError ? error.code : "UNKNOWN";
     this.#failures[code] = (this.#failures[code] ?? 0) + 1;
@@ -834,6 +886,8 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
 export async function createNode(init: NodeInit = {}): Promise<MeshNode> {
   const config = resolveNodeConfig(init);
   const node = new MeshNode(config, await createHasher());
+  // Up before the join, so that probes see "joining" rather than nothing.
+  const admin = config.admin === undefined ? undefined : await startAdmin(node, config.admin, config.logger);
   if (config.network !== undefined) {
     const link = await ClusterLink.start({
       name: config.name,
@@ -844,8 +898,13 @@ export async function createNode(init: NodeInit = {}): Promise<MeshNode> {
       logger: config.logger,
       handler: node.handler,
       callTimeoutMs: config.callTimeoutMs,
+      ...(admin === undefined ? {} : { tags: { [ADMIN_ADDRESS_TAG]: admin.address } }),
+    }).catch(async (error: unknown) => {
+      await admin?.server.stop();
+      throw error;
     });
     node.attach(link);
+    admin?.source.baseline();
   }
   return node;
 }
