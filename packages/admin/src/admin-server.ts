@@ -1,4 +1,11 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  Agent,
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 import {
   type Clock,
@@ -13,7 +20,7 @@ import type { Registry } from "prom-client";
 import type { AdminEvent, AdminSource } from "./admin-source.js";
 import { createMeshRegistry } from "./call-metrics.js";
 import type { CallRecorder } from "./call-recorder.js";
-import { clusterView, explainView, localReport, RateSampler } from "./cluster-view.js";
+import { type ClusterView, clusterView, explainView, localReport, RateSampler } from "./cluster-view.js";
 import { DASHBOARD_HTML } from "./dashboard-page.js";
 import { authorized, isLoopbackHost, readJsonBody, sendError, sendJson, statusOf, toJson } from "./http-util.js";
 
@@ -23,6 +30,8 @@ export const DEFAULT_ADMIN_PORT = 9464;
 export const PEER_TIMEOUT_MS = 1_000;
 /** How often the live feed pushes the cluster view, in milliseconds. */
 export const FEED_INTERVAL_MS = 1_000;
+/** Largest answer read from a peer's admin endpoint, in bytes. */
+const MAX_PEER_REPLY_BYTES = 1 << 20;
 /** Events the live feed replays to a newly opened dashboard. */
 const RECENT_EVENTS = 50;
 
@@ -60,6 +69,10 @@ export class AdminServer {
   readonly #server: Server;
   readonly #feeds = new Set<ServerResponse>();
   readonly #recent: AdminEvent[] = [];
+  /** The shard maps the live feed last sent, by capability (unchanged ones are not sent again). */
+  #sentOwners = new Map<string, readonly number[] | null>();
+  /** Peers are asked once a second while a dashboard is open: keep their connections. */
+  readonly #agent = new Agent({ keepAlive: true, maxSockets: 4 });
   #unsubscribe: (() => void) | undefined;
   #timer: TimerHandle | undefined;
 
@@ -128,6 +141,7 @@ export class AdminServer {
     for (const feed of this.#feeds) feed.end();
     this.#feeds.clear();
     this.#server.closeAllConnections();
+    this.#agent.destroy();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 
@@ -136,11 +150,25 @@ export class AdminServer {
     this.#sampler.sample(this.#clock.now());
     if (this.#feeds.size > 0) {
       void this.#cluster().then(
-        (view) => this.#broadcast("cluster", view),
+        (view) => this.#broadcast("cluster", this.#withoutUnchangedOwners(view)),
         (error: unknown) => this.#logger.debug("live feed update failed", { error: String(error) }),
       );
     }
     this.#timer = this.#clock.setTimeout(() => this.#tick(), FEED_INTERVAL_MS);
+  }
+
+  /**
+   * Shard maps change only on membership changes, but the view goes out every
+   * second: an unchanged map is sent as `owners: null` (pages keep the last one),
+   * which saves 4096 numbers per capability per second on both ends.
+   */
+  #withoutUnchangedOwners(view: ClusterView): ClusterView {
+    const sent = this.#sentOwners;
+    this.#sentOwners = new Map(view.capabilities.map((c) => [c.capability, c.owners]));
+    return {
+      ...view,
+      capabilities: view.capabilities.map((c) => (sent.get(c.capability) === c.owners ? { ...c, owners: null } : c)),
+    };
   }
 
   #onEvent(event: AdminEvent): void {
@@ -164,16 +192,43 @@ export class AdminServer {
     );
   }
 
-  async #fetchPeer(address: string, path: string): Promise<unknown> {
-    try {
-      const response = await fetch(`http://${address}${path}`, {
-        headers: this.#token === undefined ? {} : { authorization: `Bearer ${this.#token}` },
-        signal: AbortSignal.timeout(PEER_TIMEOUT_MS),
-      });
-      return response.ok ? await response.json() : undefined;
-    } catch {
-      return undefined;
-    }
+  /** A GET on a peer's admin endpoint over a kept-alive connection; undefined on any failure. */
+  #fetchPeer(address: string, path: string): Promise<unknown> {
+    return new Promise((resolve) => {
+      const colon = address.lastIndexOf(":");
+      const host = address.slice(0, colon).replace(/^\[|\]$/g, "");
+      const req = httpRequest(
+        {
+          host,
+          port: Number(address.slice(colon + 1)),
+          path,
+          agent: this.#agent,
+          timeout: PEER_TIMEOUT_MS,
+          headers: this.#token === undefined ? {} : { authorization: `Bearer ${this.#token}` },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          response.on("data", (chunk: Buffer) => {
+            size += chunk.length;
+            if (size <= MAX_PEER_REPLY_BYTES) chunks.push(chunk);
+            else req.destroy();
+          });
+          response.on("end", () => {
+            if (response.statusCode !== 200) return resolve(undefined);
+            try {
+              resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")));
+            } catch {
+              resolve(undefined);
+            }
+          });
+          response.on("error", () => resolve(undefined));
+        },
+      );
+      req.on("timeout", () => req.destroy());
+      req.on("error", () => resolve(undefined));
+      req.end();
+    });
   }
 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -1,4 +1,4 @@
-import type { AdminMember, AdminSource, Explanation } from "./admin-source.js";
+import type { AdminMember, AdminSource, Explanation, ShardOwnership } from "./admin-source.js";
 import type { CallRecorder } from "./call-recorder.js";
 
 /** What one node reports about itself (GET /api/local); the cluster view gathers these from every admin endpoint. */
@@ -18,8 +18,11 @@ export interface NodeReport extends Partial<LocalReport> {
 export interface CapabilityView {
   readonly capability: string;
   readonly nodes: readonly string[];
-  /** Per shard, the index into `nodes` of its owner (-1: none). */
-  readonly owners: readonly number[];
+  /**
+   * Per shard, the index into `nodes` of its owner (-1: none). In the live feed,
+   * null when the map is the same as in the previous update.
+   */
+  readonly owners: readonly number[] | null;
   readonly shardsByNode: Readonly<Record<string, number>>;
   readonly actorsByNode: Readonly<Record<string, number>>;
 }
@@ -94,15 +97,10 @@ export async function clusterView(
   );
   const capabilities = source.capabilities().map((capability): CapabilityView => {
     const ownership = source.ownership(capability);
-    const shardsByNode: Record<string, number> = {};
-    for (const name of ownership.nodes) shardsByNode[name] = 0;
-    for (const i of ownership.owners) {
-      const name = ownership.nodes[i];
-      if (name !== undefined) shardsByNode[name] = (shardsByNode[name] ?? 0) + 1;
-    }
+    const { owners, shardsByNode } = summaryOf(ownership);
     const actorsByNode: Record<string, number> = {};
     for (const name of ownership.nodes) actorsByNode[name] = nodes[name]?.actorsByCapability?.[capability] ?? 0;
-    return { capability, nodes: ownership.nodes, owners: Array.from(ownership.owners), shardsByNode, actorsByNode };
+    return { capability, nodes: ownership.nodes, owners, shardsByNode, actorsByNode };
   });
   return { node: source.name, at: nowMs, members, nodes, capabilities };
 }
@@ -125,6 +123,24 @@ export async function explainView(
     if (Array.isArray(modules) && modules.length > 0) active[owner] = modules.filter((m) => typeof m === "string");
   }
   return { ...explanation, active };
+}
+
+/** A source returns the same ownership object while the tables stay the same: summarise it once. */
+const summaries = new WeakMap<ShardOwnership, { owners: number[]; shardsByNode: Record<string, number> }>();
+
+function summaryOf(ownership: ShardOwnership): { owners: number[]; shardsByNode: Record<string, number> } {
+  let summary = summaries.get(ownership);
+  if (summary === undefined) {
+    const shardsByNode: Record<string, number> = {};
+    for (const name of ownership.nodes) shardsByNode[name] = 0;
+    for (const i of ownership.owners) {
+      const name = ownership.nodes[i];
+      if (name !== undefined) shardsByNode[name] = (shardsByNode[name] ?? 0) + 1;
+    }
+    summary = { owners: Array.from(ownership.owners), shardsByNode };
+    summaries.set(ownership, summary);
+  }
+  return summary;
 }
 
 function isReport(value: unknown): value is LocalReport {

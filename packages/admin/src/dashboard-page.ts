@@ -91,6 +91,8 @@ function el(tag, attrs, ...children) {
   return node;
 }
 let last;
+/** The last shard map per capability: the feed sends owners only when they changed. */
+const maps_ = {};
 function render(view) {
   last = view;
   $("node").textContent = "admin of " + view.node;
@@ -118,7 +120,8 @@ function render(view) {
         el("span", { class: "title" }, cap.capability), el("canvas", { width: "64", height: "64" }), el("div", { class: "legend" }));
       maps.append(box);
     }
-    drawMap(box.querySelector("canvas"), cap);
+    if (cap.owners === null) cap.owners = maps_[cap.capability] || [];
+    else { maps_[cap.capability] = cap.owners; drawMap(box.querySelector("canvas"), cap); }
     box.querySelector(".legend").replaceChildren(...cap.nodes.map((name) => el("div", {},
       el("span", { class: "swatch", style: "background:" + colorOf(name) }),
       name + ": " + (cap.shardsByNode[name] || 0) + " shards, " + (cap.actorsByNode[name] || 0) + " actors")));

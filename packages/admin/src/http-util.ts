@@ -21,9 +21,17 @@ export function authorized(request: IncomingMessage, url: URL, token: string | u
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** JSON with BigInt as a decimal string, so no reply fails on a value an actor returned. */
+/**
+ * JSON with BigInt as a decimal string, so no reply fails on a value an actor
+ * returned. The replacer runs only when plain JSON throws: it is called once per
+ * value, and the cluster view holds thousands of shard numbers.
+ */
 export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+  }
 }
 
 export function sendJson(response: ServerResponse, status: number, body: unknown): void {

@@ -21,6 +21,9 @@ import type { MeshNode } from "./mesh-node.js";
 /** The gossip tag where a node advertises its admin endpoint, `host:port`. */
 export const ADMIN_ADDRESS_TAG = "admin";
 
+/** Ownership maps kept for the dashboard's capabilities (bounded: capabilities are few). */
+const MAX_CACHED_CAPABILITIES = 64;
+
 const MEMBER_EVENTS: readonly MemberEventName[] = [
   "member:joined",
   "member:suspect",
@@ -47,6 +50,7 @@ export class NodeAdminSource implements AdminSource {
   readonly #history = new Map<string, ShardHistory>();
   readonly #listeners = new Set<(event: AdminEvent) => void>();
   #moves = 0;
+  readonly #ownership = new Map<string, { key: string; value: ShardOwnership }>();
   #pendingReasons: string[] = [];
   #diffQueued = false;
 
@@ -87,6 +91,28 @@ export class NodeAdminSource implements AdminSource {
   }
 
   ownership(capability: string): ShardOwnership {
+    // The tables are a function of the live members' names, weights and capabilities
+    // (and of this node leaving): rebuild the 4096-entry map only when those changed.
+    const key = this.#tablesKey();
+    const cached = this.#ownership.get(capability);
+    if (cached !== undefined && cached.key === key) return cached.value;
+    const value = this.#buildOwnership(capability);
+    this.#ownership.set(capability, { key, value });
+    if (this.#ownership.size > MAX_CACHED_CAPABILITIES)
+      this.#ownership.delete(this.#ownership.keys().next().value as string);
+    return value;
+  }
+
+  #tablesKey(): string {
+    const live = this.#node
+      .members()
+      .filter((m) => m.state === "alive" || m.state === "suspect")
+      .map((m) => `${m.name}/${weightOf(m)}/${m.capabilities.join(",")}`)
+      .sort();
+    return `${this.#node.introspect().leaving}|${this.#node.capabilities.join(",")}|${live.join(";")}`;
+  }
+
+  #buildOwnership(capability: string): ShardOwnership {
     const nodes = this.#node.nodesFor(capability);
     const index = new Map(nodes.map((name, i) => [name, i]));
     const { shardCount } = this.#node.introspect();
@@ -139,7 +165,7 @@ export class NodeAdminSource implements AdminSource {
       rebalanceMoves: this.#moves,
       actorsByCapability: stats.actorsByCapability,
       activeActors: stats.actors.active,
-      gossipDropped: this.#node.introspect().gossipDropped,
+      gossipDropped: this.#node.gossipDropped(),
     };
   }
 

@@ -195,7 +195,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     this.#admin = admin;
   }
 
-  /** Read-only facts for the admin endpoint: lifecycle, table parameters, gossip drop counts. */
+  /** Read-only facts for the admin endpoint: lifecycle and table parameters. */
   introspect(): {
     state: "running" | "stopping" | "stopped";
     leaving: boolean;
@@ -203,7 +203,6 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     joined: boolean;
     shardCount: number;
     strategy: string;
-    gossipDropped: Readonly<Record<string, number>>;
   } {
     return {
       state: this.#state,
@@ -211,8 +210,12 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       joined: this.#config.network === undefined || this.#link !== undefined,
       shardCount: this.#config.shardCount,
       strategy: this.#config.placement.name,
-      gossipDropped: this.#link?.gossip.stats().dropped ?? {},
     };
+  }
+
+  /** Gossip input this node dropped, by reason (empty for a standalone node). */
+  gossipDropped(): Readonly<Record<string, number>> {
+    return this.#link?.gossip.stats().dropped ?? {};
   }
 
   /** Modules under which `id` is active on this node for `capability`. */
