@@ -12,7 +12,7 @@ import {
   type ShardOwnership,
 } from "@mesh/admin";
 import type { MemberView } from "@mesh/gossip";
-import { invalidArgument, type Logger } from "@mesh/interface";
+import { childLogger, invalidArgument, type Logger } from "@mesh/interface";
 import { placementScores } from "@mesh/ring";
 import { advertisedHost, CALL_ADDRESS_TAG, WEIGHT_TAG } from "./cluster-link.js";
 import type { MemberEventName } from "./events.js";
@@ -256,7 +256,7 @@ export async function startAdmin(
 ): Promise<{ readonly address: string; readonly source: NodeAdminSource; readonly server: AdminServer }> {
   const recorder = new CallRecorder();
   const source = new NodeAdminSource(node);
-  const server = new AdminServer(init, { source, recorder, logger });
+  const server = new AdminServer(init, { source, recorder, logger: childLogger(logger, { component: "admin" }) });
   await server.start();
   node.observe(recorder, server);
   const host = advertisedHost(server.host);
