@@ -32,6 +32,10 @@ export const PEER_TIMEOUT_MS = 1_000;
 export const FEED_INTERVAL_MS = 1_000;
 /** Largest answer read from a peer's admin endpoint, in bytes. */
 const MAX_PEER_REPLY_BYTES = 1 << 20;
+/** Open dashboards (live feeds) at once; one more is refused with 503. */
+export const MAX_FEEDS = 32;
+/** A feed whose unsent backlog grows past this is closed (the page reconnects), in bytes. */
+const MAX_FEED_BACKLOG_BYTES = 4 << 20;
 /** Events the live feed replays to a newly opened dashboard. */
 const RECENT_EVENTS = 50;
 
@@ -180,7 +184,13 @@ export class AdminServer {
   #broadcast(name: string, data: unknown): void {
     if (this.#feeds.size === 0) return;
     const frame = `event: ${name}\ndata: ${toJson(data)}\n\n`;
-    for (const feed of this.#feeds) feed.write(frame);
+    for (const feed of this.#feeds) {
+      // A page that stopped reading must not make the node buffer without end.
+      if (feed.writableLength > MAX_FEED_BACKLOG_BYTES) {
+        this.#feeds.delete(feed);
+        feed.destroy();
+      } else feed.write(frame);
+    }
   }
 
   #cluster() {
@@ -303,6 +313,10 @@ export class AdminServer {
   }
 
   #openFeed(response: ServerResponse): void {
+    if (this.#feeds.size >= MAX_FEEDS) {
+      sendError(response, 503, "MESH_ERR_OVERLOADED", `this endpoint serves at most ${MAX_FEEDS} live feeds`);
+      return;
+    }
     response.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-store",
