@@ -181,7 +181,7 @@ $("explain-form").addEventListener("submit", async (e) => {
       el("dt", {}, "Owner"), el("dd", { "data-field": "owner" }, x.owner || "none"),
       el("dt", {}, "Active"), el("dd", { "data-field": "active" }, active),
       el("dt", {}, "Strategy"), el("dd", {}, x.strategy),
-      el("dt", {}, "Last move"), el("dd", {}, x.lastMovedAt ? new Date(x.lastMovedAt).toLocaleTimeString([], { hour12: false }) + " — " + x.lastMoveReason : "not since this node started")),
+      el("dt", {}, "Last move"), el("dd", { "data-field": "last-move" }, x.lastMovedAt ? new Date(x.lastMovedAt).toLocaleTimeString([], { hour12: false }) + " — " + x.lastMoveReason : "not since this node started")),
       el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "Candidate"), el("th", { class: "num" }, "Weight"), el("th", { class: "num" }, "Score"), el("th", {}, ""))),
         el("tbody", {}, ...x.candidates.map((c) => el("tr", {},
           el("td", {}, el("span", { class: "swatch", style: "background:" + colorOf(c.node) }), c.node + (c.node === x.owner ? " ★" : "")),

@@ -140,8 +140,17 @@ describe("the dashboard in Chromium", () => {
       await page.locator('#events li[data-type="member:dead"]').first().waitFor({ timeout: 5_000 });
       await page.locator('#events li[data-type="rebalance"]').first().waitFor({ timeout: 5_000 });
 
-      // Explain a moved actor again for the screenshot, then keep it in docs/.
+      // Explain an actor whose shard moved: the page says when and why, then goes into docs/.
+      const moved = Array.from({ length: 400 }, (_, i) => `player-${i}`).find(
+        (id) => before[a.shardFor(id)] === "dash-c",
+      ) as string;
+      await page.fill("#actor-id", moved);
       await page.click("#explain-form button");
+      await page
+        .locator('#explain [data-field="last-move"]', { hasText: "member:dead dash-c" })
+        .waitFor({ timeout: 5_000 });
+      const newOwner = a.ownerNode(a.shardFor(moved), "game");
+      assert.equal(await page.locator('#explain [data-field="owner"]').textContent(), newOwner);
       await waitFor(
         "dash-a's call rate on the page",
         async () => {
