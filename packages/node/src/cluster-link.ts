@@ -12,7 +12,7 @@ import {
   staticSeeds,
   type Transport,
 } from "@mesh/gossip";
-import type { Clock, Logger } from "@mesh/interface";
+import { type Clock, childLogger, type Logger } from "@mesh/interface";
 import type { RingMember } from "@mesh/ring";
 import { secretFrameCipher } from "./call-cipher.js";
 import { CallClient, type CallHandler, CallServer, type FrameCipher } from "./call-transport/index.js";
@@ -64,7 +64,10 @@ export class ClusterLink {
 
   /** Binds every endpoint, starts gossip and discovery; undoes what it did if a step fails. */
   static async start(init: ClusterLinkInit): Promise<ClusterLink> {
-    const { network, clock, logger } = init;
+    const { network, clock } = init;
+    // One child logger per component, so a line says which part of the node wrote it.
+    const callLogger = childLogger(init.logger, { component: "calls" });
+    const logger = childLogger(init.logger, { component: "gossip" });
     const cipher: FrameCipher | undefined =
       network.secret === undefined ? undefined : secretFrameCipher(network.secret);
     const server = new CallServer(
@@ -75,12 +78,12 @@ export class ClusterLink {
         flushMode: CALL_FLUSH_MODE,
         ...(cipher === undefined ? {} : { cipher }),
       },
-      { clock, logger },
+      { clock, logger: callLogger },
     );
     await server.start();
     const client = new CallClient(
       { defaultTimeoutMs: init.callTimeoutMs, flushMode: CALL_FLUSH_MODE, ...(cipher === undefined ? {} : { cipher }) },
-      { clock, logger },
+      { clock, logger: callLogger },
     );
     await client.start();
     let transport: Transport = createUdpTransport(

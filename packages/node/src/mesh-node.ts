@@ -166,6 +166,8 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     this.#link = link;
     for (const event of MEMBER_EVENTS) {
       link.gossip.on(event, (member: MemberView, ..._previous: unknown[]) => {
+        const level = event === "member:dead" || event === "member:suspect" ? "warn" : "info";
+        this.#config.logger[level]("member state changed", { event, member: member.name, state: member.state });
         if (event === "member:dead" || event === "member:left") this.#pending.forgetSender(member.name);
         // A dead member's calls in flight fail now (retryable) and its connection stops being
         // retried. A member that left is still finishing the calls it has: it closes by itself.
