@@ -16,6 +16,7 @@ const ALL = [
   ["cross-node.bench.js"],
   ["eigr-multinode.js"],
   ["join-under-load.js"],
+  ["observability.bench.js"],
 ];
 const wanted = process.argv.slice(2);
 const chosen = wanted.length === 0 ? ALL : ALL.filter(([file]) => wanted.some((w) => file.startsWith(w)));

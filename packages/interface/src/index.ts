@@ -15,7 +15,17 @@ export {
   MeshError,
   type MeshErrorOptions,
 } from "./errors.js";
-export { jsonLogger, type LogFields, type Logger, type LogLevel, noopLogger } from "./logger.js";
+export {
+  childLogger,
+  jsonLogger,
+  type LogFields,
+  type Logger,
+  type LogLevel,
+  noopLogger,
+  type PinoLike,
+  pinoLogger,
+  safeJsonStringify,
+} from "./logger.js";
 export { type Random, randomInt, shuffle, systemRandom } from "./random.js";
 export {
   type Address,

@@ -12,7 +12,7 @@ import {
   secureTransport,
   staticSeeds,
 } from "@mesh/gossip";
-import { type Clock, type Logger, MeshError, type Random, type Transport } from "@mesh/interface";
+import { type Clock, childLogger, type Logger, MeshError, type Random, type Transport } from "@mesh/interface";
 import type { RingMember } from "@mesh/ring";
 import { secretFrameCipher } from "./call-cipher.js";
 import type { CallHandler, FrameCipher } from "./call-transport/index.js";
@@ -43,6 +43,8 @@ export interface NetworkLinkInit {
   readonly callTimeoutMs: number;
   /** The largest frame body a call may encode to, in bytes. */
   readonly maxFrameBytes: number;
+  /** More gossip tags to advertise (the admin endpoint's address), read when the link starts. */
+  readonly tags?: () => Readonly<Record<string, string>>;
 }
 
 /** What a node may inject instead of the real sockets (tests run whole clusters on a simulator). */
@@ -79,6 +81,8 @@ export interface ClusterLink {
   callAddresses(): Map<string, string>;
   /** Each discovery strategy's counters, by strategy name (empty alone). */
   discoveryStats(): Readonly<Record<string, object>>;
+  /** Gossip input dropped, by reason (empty alone). */
+  gossipDropped(): Readonly<Record<string, number>>;
   /** The call transport (serves this node's endpoint, calls others). */
   readonly calls: CallTransport;
   /** Announces this node's new capability set. */
@@ -118,7 +122,9 @@ export class NetworkLink implements ClusterLink {
   constructor(init: NetworkLinkInit, components: NodeComponents = {}) {
     this.#init = init;
     this.#components = components;
-    const { network, clock, logger } = init;
+    const { network, clock } = init;
+    // One child logger per component, so a line says which part of the node wrote it.
+    const logger = childLogger(init.logger, { component: "calls" });
     const cipher: FrameCipher | undefined =
       network.secret === undefined ? undefined : secretFrameCipher(network.secret);
     this.calls =
@@ -139,7 +145,8 @@ export class NetworkLink implements ClusterLink {
   /** Binds every endpoint, starts gossip and discovery; undoes what it did if a step fails. */
   async start(handler: CallHandler): Promise<void> {
     const init = this.#init;
-    const { network, clock, logger } = init;
+    const { network, clock } = init;
+    const logger = childLogger(init.logger, { component: "gossip" });
     await this.calls.start(handler);
     let transport: Transport =
       this.#components.transport ??
@@ -161,7 +168,11 @@ export class NetworkLink implements ClusterLink {
         ...network.gossip,
         name: init.name,
         capabilities: init.capabilities,
-        tags: { [CALL_ADDRESS_TAG]: `${callHost}:${this.calls.port}`, [WEIGHT_TAG]: String(init.weight) },
+        tags: {
+          ...init.tags?.(),
+          [CALL_ADDRESS_TAG]: `${callHost}:${this.calls.port}`,
+          [WEIGHT_TAG]: String(init.weight),
+        },
       },
       {
         transport,
@@ -221,6 +232,10 @@ export class NetworkLink implements ClusterLink {
     return this.#gossip?.discoveryStats() ?? {};
   }
 
+  gossipDropped(): Readonly<Record<string, number>> {
+    return this.#gossip?.stats().dropped ?? {};
+  }
+
   announceCapabilities(capabilities: readonly string[]): void {
     this.#gossip?.updateMetadata({ capabilities });
   }
@@ -260,6 +275,9 @@ export class LoneLink implements ClusterLink {
     return new Map();
   }
   discoveryStats(): Readonly<Record<string, object>> {
+    return {};
+  }
+  gossipDropped(): Readonly<Record<string, number>> {
     return {};
   }
   announceCapabilities(): void {}
@@ -303,7 +321,7 @@ function weightOf(member: MemberView): number {
  * The host others reach this node's call endpoint at: the bound host, or for a
  * wildcard the first non-internal IPv4 address (as the gossip transport does).
  */
-function advertisedHost(host: string): string {
+export function advertisedHost(host: string): string {
   if (host !== "0.0.0.0" && host !== "::") return host;
   for (const addresses of Object.values(networkInterfaces())) {
     for (const address of addresses ?? []) {

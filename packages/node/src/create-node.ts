@@ -1,4 +1,5 @@
 import { createHasher } from "@mesh/ring";
+import { ADMIN_ADDRESS_TAG, startAdmin } from "./admin-source.js";
 import { asciiFastHasher } from "./ascii-hasher.js";
 import { type ClusterLink, LoneLink, NetworkLink, type NodeComponents } from "./cluster-link.js";
 import { MeshNode } from "./mesh-node.js";
@@ -25,10 +26,22 @@ export async function createNode(init: NodeInit = {}, components: NodeComponents
             logger: config.logger,
             callTimeoutMs: config.callTimeoutMs,
             maxFrameBytes: config.maxFrameBytes,
+            tags: (): Record<string, string> =>
+              adminAddress === undefined ? {} : { [ADMIN_ADDRESS_TAG]: adminAddress },
           },
           components,
         );
+  let adminAddress: string | undefined;
   const node = new MeshNode(config, asciiFastHasher(await createHasher()), link);
-  await node.start();
+  // Up before the join, so that probes see "joining" rather than nothing.
+  const admin = config.admin === undefined ? undefined : await startAdmin(node, config.admin, config.logger);
+  adminAddress = admin?.address;
+  try {
+    await node.start();
+  } catch (error) {
+    await admin?.server.stop();
+    throw error;
+  }
+  admin?.source.baseline();
   return node;
 }

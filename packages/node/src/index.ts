@@ -8,6 +8,7 @@
  * cluster with SWIM gossip.
  */
 export type { Actor, ActorClass, ActorContext, ActorPid, CallResult } from "@mesh/actors";
+export { type AdminInit, DEFAULT_ADMIN_PORT } from "@mesh/admin";
 export type { Discovery, DiscoveryContext, DiscoveryPeer, MemberState, MemberView } from "@mesh/gossip";
 export {
   type DnsPollDiscovery,
@@ -23,7 +24,18 @@ export {
   kubernetesDns,
   kubernetesDnsSrv,
 } from "@mesh/gossip";
-export { type ErrorCode, ErrorCodes, isMeshError, MeshError } from "@mesh/interface";
+export {
+  childLogger,
+  type ErrorCode,
+  ErrorCodes,
+  isMeshError,
+  jsonLogger,
+  type LogFields,
+  type Logger,
+  MeshError,
+  type PinoLike,
+  pinoLogger,
+} from "@mesh/interface";
 export { boundedRendezvous, type PlacementStrategy, perShardStrategy, rendezvous } from "@mesh/ring";
 export {
   ActorRef,

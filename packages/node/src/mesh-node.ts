@@ -1,4 +1,5 @@
 import { type ActorClass, type ActorRouter, ActorRuntime, type CallResult } from "@mesh/actors";
+import { type CallLocation, type CallRecorder, LOCAL, REMOTE } from "@mesh/admin";
 import type { MemberView } from "@mesh/gossip";
 import { invalidArgument, MeshError, throwIfAborted } from "@mesh/interface";
 import type { Hasher } from "@mesh/ring";
@@ -44,6 +45,11 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   readonly #router: CallRouter;
   readonly #inbound: Inbound;
   #state: "running" | "stopping" | "stopped" = "running";
+  /** True once the link has started and the tables were built from its first view. */
+  #joined = false;
+  /** Call outcomes and durations for the admin endpoint's metrics; undefined without one. */
+  #recorder: CallRecorder | undefined;
+  #admin: { stop(): Promise<void> } | undefined;
   #rebuildQueued = false;
   #stopped: Promise<void> | undefined;
 
@@ -94,7 +100,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       this.#handoffs,
       config.callTimeoutMs,
     );
-    link.listen(membershipWiring(this, link, this.#handoffs, () => this.#queueRebuild()));
+    link.listen(membershipWiring(this, link, this.#handoffs, config.logger, () => this.#queueRebuild()));
     forwardRuntimeEvents(this, this.#runtime, this.#placements, this.#routing);
     this.#rebuild();
   }
@@ -103,6 +109,41 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   async start(): Promise<void> {
     await this.#link.start(this.#inbound);
     this.#rebuild();
+    this.#joined = true;
+  }
+
+  /** @internal records calls into `recorder`; `admin` is stopped with the node (createNode does this). */
+  observe(recorder: CallRecorder, admin: { stop(): Promise<void> }): void {
+    this.#recorder = recorder;
+    this.#admin = admin;
+  }
+
+  /** Read-only facts for the admin endpoint: lifecycle and table parameters. */
+  introspect(): {
+    state: "running" | "stopping" | "stopped";
+    leaving: boolean;
+    /** Networked: gossip started and the tables built from it; standalone: always. */
+    joined: boolean;
+    shardCount: number;
+    strategy: string;
+  } {
+    return {
+      state: this.#state,
+      leaving: this.#routing.leaving,
+      joined: this.#joined,
+      shardCount: this.#config.shardCount,
+      strategy: this.#config.placement.name,
+    };
+  }
+
+  /** Gossip input this node dropped, by reason (empty for a standalone node). */
+  gossipDropped(): Readonly<Record<string, number>> {
+    return this.#link.gossipDropped();
+  }
+
+  /** Modules under which `id` is active on this node for `capability`. */
+  activeModules(capability: string, id: string): readonly string[] {
+    return this.#placements.modulesOf(id, capability);
   }
 
   /** This node's capabilities, sorted. */
@@ -234,6 +275,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     this.#deadlines.clear();
     this.#inbound.closed = true;
     this.#state = "stopped";
+    await this.#admin?.stop();
     this.emit("node:stopped");
   }
 
@@ -289,6 +331,11 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   }
 
   #call(request: Request, chain: readonly string[]): Promise<CallResult> {
+    const recorder = this.#recorder;
+    return recorder === undefined ? this.#route(request, chain) : this.#recordedCall(recorder, request, chain);
+  }
+
+  #route(request: Request, chain: readonly string[]): Promise<CallResult> {
     let attempt: Attempt;
     try {
       attempt = this.#accept(request, chain);
@@ -302,6 +349,27 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
         throw this.#counters.failed(error);
       },
     );
+  }
+
+  /** A call with the admin endpoint's metrics on: its outcome and duration go to `recorder`. */
+  async #recordedCall(recorder: CallRecorder, request: Request, chain: readonly string[]): Promise<CallResult> {
+    const startedMs = recorder.now();
+    try {
+      const done = await this.#route(request, chain);
+      recorder.record(request.capability, done.pid.node === this.name ? LOCAL : REMOTE, "ok", startedMs);
+      return done;
+    } catch (error) {
+      const code = error instanceof MeshError ? error.code : "UNKNOWN";
+      recorder.record(String(request?.capability), this.#locationOf(request), code, startedMs);
+      throw error;
+    }
+  }
+
+  /** For a failed call's metrics: local when this node owns the request's actor (remote when the request is invalid). */
+  #locationOf(request: Request | undefined): CallLocation {
+    const { capability, id } = request ?? {};
+    if (typeof capability !== "string" || capability === "" || typeof id !== "string" || id === "") return REMOTE;
+    return this.#routing.tables.ownerOf(this.#routing.shardOf(id), capability) === this.name ? LOCAL : REMOTE;
   }
 
   async #cast(request: Request, chain: readonly string[]): Promise<void> {

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { ActorClass } from "@mesh/actors";
+import type { AdminInit } from "@mesh/admin";
 import { type Clock, invalidArgument, type Logger, noopLogger, systemClock } from "@mesh/interface";
 import { boundedRendezvous, DEFAULT_SHARD_COUNT, type PlacementStrategy } from "@mesh/ring";
 import { validateCapabilities } from "./capability.js";
@@ -74,6 +75,12 @@ export interface NodeInit extends NetworkInit {
   readonly clock?: Clock;
   /** Structured logs. @default a logger that drops everything */
   readonly logger?: Logger;
+  /**
+   * Starts the HTTP admin endpoint (metrics, probes, cluster API, dashboard) on
+   * `host:port` (9464 by convention, 0 for any free port); a host other than
+   * loopback requires `token`. See docs/observability.md. @default no admin endpoint
+   */
+  readonly admin?: AdminInit;
 }
 
 /** How local calls pass payloads and replies (see {@link NodeInit.localCalls}). */
@@ -100,6 +107,7 @@ const NODE_OPTIONS: KnownKeys<NodeInit> = {
   logger: true,
   localCalls: true,
   maxFrameBytes: true,
+  admin: true,
 };
 
 export interface NodeConfig {
@@ -120,6 +128,7 @@ export interface NodeConfig {
   readonly logger: Logger;
   /** Undefined for a standalone node. */
   readonly network: NetworkConfig | undefined;
+  readonly admin: AdminInit | undefined;
 }
 
 function defaultName(): string {
@@ -174,5 +183,6 @@ export function resolveNodeConfig(init: NodeInit = {}): NodeConfig {
     clock: init.clock ?? systemClock,
     logger: init.logger ?? noopLogger,
     network: resolveNetworkConfig(init),
+    admin: init.admin === undefined ? undefined : Object.freeze({ ...init.admin }),
   });
 }

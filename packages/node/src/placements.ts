@@ -31,6 +31,13 @@ export class Placements {
     }
   }
 
+  /** Modules under which `id` is placed by `capability` (read by the admin endpoint's explain). */
+  modulesOf(id: string, capability: string): string[] {
+    const out: string[] = [];
+    for (const [module, ids] of this.#byModule) if (ids.get(id) === capability) out.push(module);
+    return out;
+  }
+
   /** Local actors per capability. */
   counts(): Record<string, number> {
     const counts: Record<string, number> = {};

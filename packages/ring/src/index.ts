@@ -22,6 +22,7 @@ export {
   type PlacementStrategy,
   perShardStrategy,
 } from "./placement.js";
+export { placementScores } from "./placement-score.js";
 export { rendezvous } from "./rendezvous.js";
 export { DEFAULT_SHARD_COUNT, MAX_SHARD_COUNT, shardFor, validateShardCount } from "./shard-for.js";
 export { type CapabilityChange, type ShardMove, ShardTables, type ShardTablesInit } from "./shard-tables.js";
