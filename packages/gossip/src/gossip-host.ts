@@ -1,4 +1,4 @@
-import type { Clock, Random } from "@mesh/interface";
+import type { Clock, Logger, Random } from "@mesh/interface";
 import type { GossipConfig } from "./config.js";
 import type { GossipStats } from "./gossip-stats.js";
 import type { Membership } from "./members/membership.js";
@@ -9,6 +9,7 @@ export interface GossipHost {
   readonly config: GossipConfig;
   readonly clock: Clock;
   readonly random: Random;
+  readonly logger: Logger;
   readonly stats: GossipStats;
   /** The member table; throws MESH_ERR_NODE_STOPPED before start(). */
   readonly membership: Membership;

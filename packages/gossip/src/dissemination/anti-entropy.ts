@@ -2,6 +2,7 @@ import { MeshError } from "@mesh/interface";
 import type { GossipHost } from "../gossip-host.js";
 import { countDropped } from "../gossip-stats.js";
 import type { MemberRecord } from "../members/member.js";
+import type { NameGuard } from "../members/name-guard.js";
 import { pushPullIntervalMs } from "../swim/math.js";
 import { type Address, addressKey } from "../transport/transport.js";
 import { decodeStreamMessage } from "../wire/decode.js";
@@ -19,9 +20,11 @@ const ignore = (): void => {};
  */
 export class AntiEntropy {
   readonly #h: GossipHost;
+  readonly #guard: NameGuard;
 
-  constructor(host: GossipHost) {
+  constructor(host: GossipHost, guard: NameGuard) {
     this.#h = host;
+    this.#guard = guard;
   }
 
   /**
@@ -62,7 +65,16 @@ export class AntiEntropy {
       countDropped(h.stats, decoded.ok ? "unexpected-stream" : decoded.reason);
       throw new MeshError("MESH_ERR_NODE_UNREACHABLE", `bad push-pull reply from ${addressKey(to)}`);
     }
-    if (h.isRunning()) mergeRemoteState(members, decoded.value.from, decoded.value.members);
+    if (!h.isRunning()) return;
+    this.#guard.beginCollect();
+    try {
+      mergeRemoteState(members, decoded.value.from, decoded.value.members);
+    } finally {
+      const checks = this.#guard.endCollect();
+      // A join learns here whether a live member holds this name (the reply shows it
+      // alive at another address): it waits for the checks and rejects if one answers.
+      if (join) await this.#guard.settleForJoin(checks);
+    }
   }
 
   /**
