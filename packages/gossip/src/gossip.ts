@@ -26,6 +26,7 @@ import { DropLog } from "./drop-log.js";
 import { emitMemberChange, type GossipEvents } from "./gossip-events.js";
 import type { GossipHost } from "./gossip-host.js";
 import { countDropped, emptyGossipStats, type GossipStats } from "./gossip-stats.js";
+import { AnsweredAddresses } from "./members/answered.js";
 import { isLive, type MemberView, sameAddress, sameCapabilities, toView } from "./members/member.js";
 import { type MemberEventKind, Membership, type MembershipEffects } from "./members/membership.js";
 import { NameGuard } from "./members/name-guard.js";
@@ -94,6 +95,7 @@ export class Gossip extends EventEmitter<GossipEvents> {
   readonly #antiEntropy: AntiEntropy;
   readonly #guard: NameGuard;
   readonly #dropLog: DropLog;
+  readonly #answered: AnsweredAddresses;
   /** Joins started by discovery while start() runs: start() waits for them (bounded). */
   #initialJoins: Promise<unknown>[] | undefined;
   #conflict: MeshError | undefined;
@@ -116,12 +118,14 @@ export class Gossip extends EventEmitter<GossipEvents> {
     this.#metadata = { capabilities: this.config.capabilities, tags: this.config.tags };
     this.#awareness = new Awareness(this.config.awarenessMaxMultiplier, this.config.lifeguardAwareness);
     const self = this;
+    this.#answered = new AnsweredAddresses(this.config.maxMembers);
     const host: GossipHost = {
       config: this.config,
       clock: this.#clock,
       random: this.#random,
       logger: this.#logger,
       stats: this.#stats,
+      answered: this.#answered,
       get membership() {
         return self.#members();
       },
@@ -138,7 +142,12 @@ export class Gossip extends EventEmitter<GossipEvents> {
         return self.#members();
       },
       isRunning: host.isRunning,
-      request: host.request,
+      // The stream fallback ping goes only to an address that has answered a probe
+      // before: a forged member "at" a bystander's address must not make us connect there.
+      request: (to, payload, timeoutMs) =>
+        this.#answered.has(to)
+          ? host.request(to, payload, timeoutMs)
+          : Promise.reject(new MeshError("MESH_ERR_NODE_UNREACHABLE", "no stream to an address that never answered")),
       send: (to, primary, toName) => this.#out.send(to, primary, toName),
     });
     this.#suspicions = new Suspicions(host, this.#awareness);

@@ -39,13 +39,16 @@ export class AntiEntropy {
   }
 
   pushPullRound(): void {
-    const peer = this.#randomMember((r) => r.state === "alive");
+    const answered = this.#h.answered;
+    const peer = this.#randomMember((r) => r.state === "alive" && answered.has(r.address));
     if (peer !== undefined) this.pushPull(peer.address, false).catch(ignore);
   }
 
   /** Serf's reconnect: push-pull with a member we think dead, so the two sides of a healed partition merge. */
   reconnectRound(): void {
-    const peer = this.#randomMember((r) => r.state === "dead");
+    // Only members that once answered: a forged member "at" a bystander's address never did.
+    const answered = this.#h.answered;
+    const peer = this.#randomMember((r) => r.state === "dead" && answered.has(r.address));
     if (peer !== undefined) this.pushPull(peer.address, false).catch(ignore);
   }
 
@@ -84,6 +87,10 @@ export class AntiEntropy {
    */
   answer(m: PushPullMessage): Uint8Array {
     const h = this.#h;
+    if (m.join) {
+      const own = m.members.find((e) => e.name === m.from);
+      if (own?.state === "alive") this.#guard.joinerClaims(own);
+    }
     mergeRemoteState(h.membership, m.from, m.members);
     return encodeStreamMessage({
       type: MessageType.pushPullReply,

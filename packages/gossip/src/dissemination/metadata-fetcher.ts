@@ -42,8 +42,6 @@ export interface MetadataFetcherDeps {
  */
 export class MetadataFetcher {
   readonly #h: GossipHost;
-  /** Addresses that answered a probe, least recently heard first; at most maxMembers. */
-  readonly #answered = new Map<string, true>();
   /** Waiting for their address to answer a probe: name -> address key, and the reverse. */
   readonly #parked = new Map<string, string>();
   readonly #parkedAt = new Map<string, Set<string>>();
@@ -76,7 +74,7 @@ export class MetadataFetcher {
     if (this.#running.has(name) || this.#backoff.has(name)) return;
     this.#unpark(name);
     const key = addressKey(record.address);
-    if (!this.#answered.has(key)) {
+    if (!h.answered.has(record.address)) {
       h.stats.metadataFetchesDeferred++;
       this.#parked.set(name, key);
       let names = this.#parkedAt.get(key);
@@ -95,12 +93,7 @@ export class MetadataFetcher {
   /** A datagram answering one of this member's probes came from `address`. */
   answeredFrom(address: Address): void {
     const key = addressKey(address);
-    this.#answered.delete(key);
-    this.#answered.set(key, true);
-    if (this.#answered.size > this.#h.config.maxMembers) {
-      const oldest = this.#answered.keys().next().value;
-      if (oldest !== undefined) this.#answered.delete(oldest);
-    }
+    this.#h.answered.add(address);
     this.#pinged.delete(key);
     const names = this.#parkedAt.get(key);
     if (names === undefined) return;
@@ -181,7 +174,7 @@ export class MetadataFetcher {
         this.#backoff.delete(name);
         continue;
       }
-      if (!this.#answered.has(addressKey(r.address))) {
+      if (!h.answered.has(r.address)) {
         // It moved since it was queued: the new address has to answer first.
         this.#backoff.delete(name);
         this.fetch(r);

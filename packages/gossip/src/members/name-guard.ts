@@ -4,7 +4,7 @@ import { type Address, addressKey } from "../transport/transport.js";
 import { decodeStreamMessage } from "../wire/decode.js";
 import { encodeStreamMessage } from "../wire/encode.js";
 import { MessageType } from "../wire/message-type.js";
-import type { AliveMessage } from "../wire/messages.js";
+import type { AliveMessage, MemberStateEntry } from "../wire/messages.js";
 import { isLive, type MemberRecord, sameAddress } from "./member.js";
 
 /** Checks under way at once; further claims wait for the next copy of their gossip. */
@@ -78,6 +78,27 @@ export class NameGuard {
     for (const c of checks) {
       if (await c.answered) throw nameConflict(c.name, c.address);
     }
+  }
+
+  /**
+   * A join request from a process named `entry.name`, whose own entry gives its
+   * address: if we hold that name live elsewhere (or it is ours), that is a claim
+   * whatever its incarnation (a new process starts at 0, below the holder's), so
+   * this side of the conflict learns of it and logs it too.
+   */
+  joinerClaims(entry: MemberStateEntry): void {
+    const membership = this.#h.membership;
+    const r = membership.get(entry.name);
+    if (r === undefined || !isLive(r.state) || sameAddress(r.address, entry.address)) return;
+    const claim: AliveMessage = {
+      type: MessageType.alive,
+      name: entry.name,
+      incarnation: entry.incarnation,
+      address: entry.address,
+      metadata: entry.metadata,
+    };
+    if (r === membership.local) this.selfClaimed(claim);
+    else this.addressClaimed(r, claim);
   }
 
   /** A newer alive claims live member `record` at another address. */
