@@ -15,19 +15,36 @@ test("joins, suspicions, deaths, leaves and refutations are logged and counted",
     for (const name of ["a", "b", "c", "d"]) {
       const sim = net.addNode();
       const log = captureLogger();
-      const gossip = createGossip({ name }, { transport: sim.transport, clock: sim.clock, random: sim.random, logger: log });
+      const gossip = createGossip(
+        { name },
+        { transport: sim.transport, clock: sim.clock, random: sim.random, logger: log },
+      );
       await gossip.start();
       members.push({ gossip, log, sim });
     }
-    const [a, b, c, d] = members as [(typeof members)[0], (typeof members)[0], (typeof members)[0], (typeof members)[0]];
+    const [a, b, c, d] = members as [
+      (typeof members)[0],
+      (typeof members)[0],
+      (typeof members)[0],
+      (typeof members)[0],
+    ];
     await net.settle(Promise.all([b, c, d].map((m) => m.gossip.join([a.gossip.localMember.address]))));
     const sees = (m: typeof a, name: string, state: string) =>
       m.gossip.members().find((x) => x.name === name)?.state === state;
-    assert.ok(await net.runUntil(() => [a, b, c, d].every((m) => ["a", "b", "c", "d"].every((n) => sees(m, n, "alive"))), 30_000, 50));
+    assert.ok(
+      await net.runUntil(
+        () => [a, b, c, d].every((m) => ["a", "b", "c", "d"].every((n) => sees(m, n, "alive"))),
+        30_000,
+        50,
+      ),
+    );
     assert.equal(a.log.find("info", "member joined").length, 3);
     assert.equal(a.gossip.stats().membersJoined, 3);
     assert.deepEqual(
-      a.log.find("info", "member joined").map((l) => l.fields.name).sort(),
+      a.log
+        .find("info", "member joined")
+        .map((l) => l.fields.name)
+        .sort(),
       ["b", "c", "d"],
       "with the member's name",
     );
@@ -44,8 +61,13 @@ test("joins, suspicions, deaths, leaves and refutations are logged and counted",
     d.sim.crash();
     assert.ok(await net.runUntil(() => [a, b, c].every((m) => sees(m, "d", "dead")), 60_000, 50));
     for (const m of [a, b, c]) {
-      assert.ok(m.log.find("info", "member suspected").some((l) => l.fields.name === "d") || m.gossip.stats().suspicions === 0);
-      assert.ok(m.log.find("warn", "member declared dead").some((l) => l.fields.name === "d"), `${m.gossip.name} logs the death`);
+      assert.ok(
+        m.log.find("info", "member suspected").some((l) => l.fields.name === "d") || m.gossip.stats().suspicions === 0,
+      );
+      assert.ok(
+        m.log.find("warn", "member declared dead").some((l) => l.fields.name === "d"),
+        `${m.gossip.name} logs the death`,
+      );
       assert.equal(m.gossip.stats().membersDied, 1);
     }
     assert.ok(
@@ -89,7 +111,10 @@ test("packets sealed with another secret are counted in stats().transport and lo
   const other = secureTransport(theirs, new Keyring(deriveKey("another secret, long too: 987654321", "transport")), {
     wallClock,
   });
-  const gossip = createGossip({ name: "victim" }, { transport: ours, clock: new FakeClock(), random: new SeededRandom(4) });
+  const gossip = createGossip(
+    { name: "victim" },
+    { transport: ours, clock: new FakeClock(), random: new SeededRandom(4) },
+  );
   await gossip.start();
   other.setHandlers({ packet: () => {}, stream: async () => new Uint8Array() });
   const ping = encodePacketMessage({ type: MessageType.ping, seq: 1, target: "victim", source: "x" });

@@ -1,5 +1,5 @@
 import { type Abandonable, type ActorClass, type ActorRouter, ActorRuntime, type CallResult } from "@mesh/actors";
-import type { MemberView } from "@mesh/gossip";
+import type { GossipStatsSnapshot, MemberView } from "@mesh/gossip";
 import { abortedError, type ErrorCode, invalidArgument, isMeshError, MeshError, throwIfAborted } from "@mesh/interface";
 import { type CapabilityChange, createHasher, type Hasher, type RingMember, ShardTables, shardFor } from "@mesh/ring";
 import { EventEmitter } from "eventemitter3";
@@ -31,6 +31,8 @@ export interface NodeStats {
   readonly actors: ReturnType<ActorRuntime["stats"]>;
   /** Local actors per capability (networked nodes only; a standalone node does not track placement). */
   readonly actorsByCapability: Readonly<Record<string, number>>;
+  /** The gossip member's counters (membership changes, name conflicts, drops by reason; networked nodes only). */
+  readonly gossip: GossipStatsSnapshot | undefined;
 }
 
 /** What a routed call needs once validated. */
@@ -266,6 +268,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       failures: { ...this.#failures },
       actors: this.#runtime.stats(),
       actorsByCapability: this.#placements.counts(),
+      gossip: this.#link?.gossip.stats(),
     };
   }
 
