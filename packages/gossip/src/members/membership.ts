@@ -71,11 +71,11 @@ function normalise(m: Metadata): Metadata {
  * Rules, for a message about member m with incarnation i:
  * - alive: accepted if i is newer than what we hold, whatever m's state (a dead or
  *   left member comes back only this way, and only m itself makes new incarnations).
- *   Its address and metadata replace ours: a newer incarnation is m's latest word.
- *   So a member restarted under the same name at a new address takes its name
- *   over (names must be unique; two live processes with one name would keep
- *   refuting each other). At the same incarnation, only metadata we were waiting
- *   for (announced by digest) is taken, e.g. from a push-pull.
+ *   Its address and metadata replace ours: a newer incarnation is m's latest word,
+ *   except that moving a live member to another address waits for the name guard
+ *   (name-guard.ts: the held address is asked first). At the same incarnation,
+ *   only metadata we were waiting for (announced by digest) is taken, e.g. from a
+ *   push-pull. New names past maxMembers are refused.
  * - suspect: accepted at i >= ours for an alive member; for a suspect one it counts
  *   as a confirmation. Dead and left members stay so.
  * - dead (from !== m) / left (from === m): accepted at i >= ours unless already
@@ -151,14 +151,14 @@ export class Membership {
       this.#aliveAboutSelf(m);
       return;
     }
+    const r = this.#records.get(m.name);
+    if (r === undefined && this.#records.size >= this.#maxMembers) {
+      this.#effects.refused(m);
+      return;
+    }
     const digest = isMetadataDigest(m.metadata) ? m.metadata : undefined;
     const full = digest === undefined ? normalise(m.metadata as Metadata) : undefined;
-    const r = this.#records.get(m.name);
     if (r === undefined) {
-      if (this.#records.size >= this.#maxMembers) {
-        this.#effects.refused(m);
-        return;
-      }
       const record: MemberRecord = {
         name: m.name,
         address: m.address,
