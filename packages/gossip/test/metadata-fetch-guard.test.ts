@@ -52,9 +52,13 @@ test("simulated: digests naming bystanders' addresses cause no stream to them; a
     let version = 1;
     for (let round = 0; round < 60; round++) {
       version++;
-      for (const [i, b] of bystanders.entries())
+      // Each forged member "moves" to another bystander every round: a claim of a held name
+      // at a new address, which must not make anyone connect to the address held either.
+      for (let i = 0; i < bystanders.length; i++) {
+        const at = (bystanders[(i + round) % bystanders.length] as (typeof bystanders)[0]).address;
         for (const target of members)
-          attacker.transport.sendPacket(target.localMember.address, fakeDigest(`fake-${i}`, b.address, version));
+          attacker.transport.sendPacket(target.localMember.address, fakeDigest(`fake-${i}`, at, version));
+      }
       await net.run(500);
     }
     assert.equal(streams, 0, "no stream to an address that never answered a probe");

@@ -98,12 +98,21 @@ export class NameGuard {
       metadata: entry.metadata,
     };
     if (r === membership.local) this.selfClaimed(claim);
-    else this.addressClaimed(r, claim);
+    else this.addressClaimed(r, claim, true);
   }
 
-  /** A newer alive claims live member `record` at another address. */
-  addressClaimed(record: MemberRecord, m: AliveMessage): void {
+  /**
+   * A newer alive claims live member `record` at another address. From gossip (not
+   * a join's own stream), the held address is asked only if it has answered our
+   * probes before: one never heard from proves nothing, and asking it would let
+   * forged gossip make every member connect to whatever address it named first.
+   */
+  addressClaimed(record: MemberRecord, m: AliveMessage, fromJoin = false): void {
     const h = this.#h;
+    if (!fromJoin && !h.answered.has(record.address)) {
+      h.membership.applyAlive(m, true);
+      return;
+    }
     const verdictKey = `${m.name}|${addressKey(m.address)}`;
     const until = this.#verdicts.get(verdictKey);
     if (until !== undefined && until > h.clock.now()) {
