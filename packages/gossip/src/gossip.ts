@@ -67,8 +67,6 @@ const RECONNECT = "reconnect";
 const SWEEP = "sweep";
 /** Dead members are swept at most this often (and at least once per retention period). */
 const SWEEP_EVERY_MS = 10_000;
-/** start() waits this many probe intervals at most for the joins its discovery started (to learn of a name conflict). */
-const START_JOIN_WAIT_INTERVALS = 2;
 
 /**
  * One member of a SWIM + Lifeguard cluster: failure detection (swim/), the member
@@ -226,12 +224,14 @@ export class Gossip extends EventEmitter<GossipEvents> {
         await d.start(context);
       }
       // The joins discovery started now are where a live holder of this name shows up:
-      // wait for them (bounded: a seed host that is down must not hold start() for long).
+      // wait for them, as long as one can take (its push-pull, then the check of the
+      // holder's address). A seed that refuses answers at once; a host that is down
+      // holds start() up to that bound.
       const joins = this.#initialJoins;
       if (joins.length > 0) {
         let timer: TimerHandle | undefined;
         const bound = new Promise<void>((resolve) => {
-          timer = this.#clock.setTimeout(resolve, START_JOIN_WAIT_INTERVALS * this.config.probeIntervalMs);
+          timer = this.#clock.setTimeout(resolve, 2 * this.config.streamTimeoutMs);
         });
         await Promise.race([Promise.allSettled(joins), bound]);
         if (timer !== undefined) this.#clock.clearTimeout(timer);

@@ -204,7 +204,9 @@ export class NameGuard {
     this.#seq = (this.#seq + 1) % 0x1_0000_0000;
     const seq = this.#seq;
     const request = encodeStreamMessage({ type: MessageType.streamPing, seq, target: name });
-    const answered = h.request(address, request, h.config.probeIntervalMs).then(
+    // The stream timeout, not a probe timeout: a busy holder that answers late must not
+    // lose its name; a crashed one on a reachable host refuses at once.
+    const answered = h.request(address, request, h.config.streamTimeoutMs).then(
       (reply) => {
         const d = decodeStreamMessage(reply);
         return d.ok && d.value.type === MessageType.ack && d.value.seq === seq;
