@@ -23,6 +23,8 @@ export class BroadcastQueue {
   #nextId = 0;
   #order: Queued[] = [];
   #dirty = false;
+  /** Entries in #order marked removed, not yet dropped from it. */
+  #removed = 0;
 
   constructor(retransmitMult: number, clusterSize: () => number) {
     this.#retransmitMult = retransmitMult;
@@ -46,7 +48,7 @@ export class BroadcastQueue {
     this.#order.push(q);
     this.#dirty = true;
     // Bounded even if nothing is sent for a while: compact once removed entries dominate.
-    if (this.#order.length > 2 * this.#byKey.size + 64) this.#order = this.#order.filter((e) => !e.removed);
+    if (this.#removed > this.#byKey.size + 64) this.#compact();
   }
 
   /**
@@ -63,7 +65,7 @@ export class BroadcastQueue {
       // Removed entries are dropped here, in one pass, not one splice each: a push-pull
       // of n members replaces up to n queued entries, and a splice per replacement made
       // merging it quadratic.
-      this.#order = this.#order.filter((q) => !q.removed);
+      if (this.#removed > 0) this.#compact();
       this.#order.sort((a, b) => a.transmits - b.transmits || b.id - a.id);
       this.#dirty = false;
     }
@@ -92,11 +94,18 @@ export class BroadcastQueue {
   clear(): void {
     for (const q of [...this.#byKey.values()]) this.#remove(q);
     this.#order = [];
+    this.#removed = 0;
+  }
+
+  #compact(): void {
+    this.#order = this.#order.filter((q) => !q.removed);
+    this.#removed = 0;
   }
 
   #remove(q: Queued): void {
     this.#byKey.delete(q.key);
     q.removed = true;
+    this.#removed++;
     this.#dirty = true;
     q.onDone?.();
   }
