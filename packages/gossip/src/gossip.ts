@@ -97,6 +97,8 @@ export class Gossip extends EventEmitter<GossipEvents> {
   /** Joins started by discovery while start() runs: start() waits for them (bounded). */
   #initialJoins: Promise<unknown>[] | undefined;
   #conflict: MeshError | undefined;
+  /** Settles once the joins discovery started at start() settled: with the name conflict one found, if any. */
+  #settled: Promise<MeshError | undefined> | undefined;
   #membership: Membership | undefined;
   #phase: Phase = "new";
   #starting: Promise<void> | undefined;
@@ -217,32 +219,48 @@ export class Gossip extends EventEmitter<GossipEvents> {
       this.#every(RECONNECT, stagger(this.config.reconnectIntervalMs), () => this.#antiEntropy.reconnectRound());
     this.#every(SWEEP, Math.min(SWEEP_EVERY_MS, this.config.deadMemberRetentionMs), () => this.#sweep());
     const context = { name: this.config.name, address, onPeer: (peer: DiscoveryPeer) => this.#onPeer(peer) };
-    this.#initialJoins = [];
+    const joins: Promise<unknown>[] = [];
+    this.#initialJoins = joins;
     try {
       for (const d of this.#discovery) {
         if (this.#phase !== "running") break;
         await d.start(context);
       }
-      // The joins discovery started now are where a live holder of this name shows up:
-      // wait for them, as long as one can take (its push-pull, then the check of the
-      // holder's address). A seed that refuses answers at once; a host that is down
-      // holds start() up to that bound.
-      const joins = this.#initialJoins;
-      if (joins.length > 0) {
-        let timer: TimerHandle | undefined;
-        const bound = new Promise<void>((resolve) => {
-          timer = this.#clock.setTimeout(resolve, 2 * this.config.streamTimeoutMs);
-        });
-        await Promise.race([Promise.allSettled(joins), bound]);
-        if (timer !== undefined) this.#clock.clearTimeout(timer);
-      }
     } finally {
       this.#initialJoins = undefined;
     }
-    if (this.#conflict !== undefined) {
-      await this.#stopping;
-      throw this.#conflict;
+    this.#settled = this.#settle(joins);
+  }
+
+  /**
+   * The joins discovery started at start() are where a live holder of this name
+   * shows up: waits for them, as long as one can take (its push-pull, then the
+   * check of the holder's address; a seed that refuses answers at once).
+   */
+  async #settle(joins: readonly Promise<unknown>[]): Promise<MeshError | undefined> {
+    if (joins.length > 0) {
+      let timer: TimerHandle | undefined;
+      const bound = new Promise<void>((resolve) => {
+        timer = this.#clock.setTimeout(resolve, 2 * this.config.streamTimeoutMs);
+      });
+      await Promise.race([Promise.allSettled(joins), bound]);
+      if (timer !== undefined) this.#clock.clearTimeout(timer);
     }
+    if (this.#conflict !== undefined) await this.#stopping;
+    return this.#conflict;
+  }
+
+  /**
+   * Resolves once the joins that discovery started at start() (static seeds) have
+   * settled, at most 2 * streamTimeoutMs after start(); rejects with
+   * MESH_ERR_NAME_CONFLICT if one found this member's name held by a live member
+   * (this member has then stopped, without leaving). start() does not wait for it,
+   * so a caller can subscribe to the events of that join first.
+   */
+  async ready(): Promise<void> {
+    await this.start();
+    const conflict = await this.#settled;
+    if (conflict !== undefined) throw conflict;
   }
 
   /**

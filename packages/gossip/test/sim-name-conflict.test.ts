@@ -69,7 +69,7 @@ test("a second live process with a held name: its join rejects with MESH_ERR_NAM
   });
 });
 
-test("start() with discovery rejects with MESH_ERR_NAME_CONFLICT when the seed shows a live holder", async () => {
+test("ready() after a start with discovery rejects with MESH_ERR_NAME_CONFLICT when the seed shows a live holder", async () => {
   const net = new SimNetwork({ seed: testSeed() });
   await withSeed(net, async () => {
     const members = await cluster(net);
@@ -86,7 +86,8 @@ test("start() with discovery rejects with MESH_ERR_NAME_CONFLICT when the seed s
         discovery: [{ name: "seed", start: async (ctx) => ctx.onPeer({ address: seed }), stop: async () => {} }],
       },
     );
-    const outcome = await net.settle(newcomer.start().catch((e) => e));
+    await net.settle(newcomer.start());
+    const outcome = await net.settle(newcomer.ready().catch((e) => e));
     assert.ok(outcome instanceof MeshError && outcome.code === "MESH_ERR_NAME_CONFLICT", String(outcome));
     assert.equal(log.find("error", "name conflict").length, 1);
   });
