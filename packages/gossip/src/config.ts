@@ -21,6 +21,8 @@ export interface ProtocolSettings {
   readonly leaveTimeoutMs: number;
   readonly metadataInlineMaxBytes: number;
   readonly streamFallbackPing: boolean;
+  /** Members the table holds at most, this one and dead/left ones included; new names past it are refused and counted. */
+  readonly maxMembers: number;
 }
 
 /** memberlist's DefaultLANConfig, with the additions Mesh needs. */
@@ -42,6 +44,7 @@ export const LAN_PRESET: ProtocolSettings = Object.freeze({
   leaveTimeoutMs: 2_000, // long enough for the "left" broadcast to be gossiped a few rounds
   metadataInlineMaxBytes: 512, // memberlist's MetaMaxSize: larger metadata goes as a digest, fetched over a stream
   streamFallbackPing: true, // memberlist's TCP ping: a member reachable by stream is not suspected over UDP loss
+  maxMembers: 10_000, // bounds memory and push-pull cost whatever peers send; far above the clusters Mesh targets
 });
 
 /** memberlist's DefaultWANConfig: slower, more tolerant of latency and loss. */
@@ -131,6 +134,7 @@ const INTEGER_SETTINGS = [
   ["awarenessMaxMultiplier", 1],
   ["leaveTimeoutMs", 0],
   ["metadataInlineMaxBytes", 0],
+  ["maxMembers", 1],
 ] as const satisfies readonly (readonly [keyof ProtocolSettings, number])[];
 
 function checkName(property: string, value: unknown, max: number): string {

@@ -28,8 +28,20 @@ export interface GossipStats {
   refutations: number;
   /** Members this member declared dead itself (its suspicion timer ran out). */
   deathsDeclared: number;
+  /** Members seen joining (or coming back), leaving, and dying (declared by anyone), in this member's table. */
+  membersJoined: number;
+  membersLeft: number;
+  membersDied: number;
+  /** New members not added because the table held `maxMembers` already. */
+  membersRefused: number;
+  /** Live duplicates of a name found (the holder answered), and claims of a held name refused. */
+  nameConflicts: number;
+  nameClaimsRefused: number;
   pushPulls: number;
+  /** Metadata fetches started, failed, and put off (owner not yet heard answering a probe, backoff, or the caps). */
   metadataFetches: number;
+  metadataFetchFailures: number;
+  metadataFetchesDeferred: number;
   /** Input dropped, by reason ("malformed", "invalid", "unknown-type", "oversize", "misdirected", …). */
   readonly dropped: Record<string, number>;
 }
@@ -54,8 +66,16 @@ export function emptyGossipStats(): GossipStats {
     suspicions: 0,
     refutations: 0,
     deathsDeclared: 0,
+    membersJoined: 0,
+    membersLeft: 0,
+    membersDied: 0,
+    membersRefused: 0,
+    nameConflicts: 0,
+    nameClaimsRefused: 0,
     pushPulls: 0,
     metadataFetches: 0,
+    metadataFetchFailures: 0,
+    metadataFetchesDeferred: 0,
     dropped: {},
   };
 }

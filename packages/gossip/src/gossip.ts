@@ -22,17 +22,20 @@ import { AntiEntropy } from "./dissemination/anti-entropy.js";
 import { Disseminator } from "./dissemination/disseminator.js";
 import { metadataDigest } from "./dissemination/metadata-digest.js";
 import { MetadataFetcher } from "./dissemination/metadata-fetcher.js";
+import { DropLog } from "./drop-log.js";
 import { emitMemberChange, type GossipEvents } from "./gossip-events.js";
 import type { GossipHost } from "./gossip-host.js";
 import { countDropped, emptyGossipStats, type GossipStats } from "./gossip-stats.js";
+import { AnsweredAddresses } from "./members/answered.js";
 import { isLive, type MemberView, sameAddress, sameCapabilities, toView } from "./members/member.js";
-import { Membership, type MembershipEffects } from "./members/membership.js";
+import { type MemberEventKind, Membership, type MembershipEffects } from "./members/membership.js";
+import { NameGuard } from "./members/name-guard.js";
 import { Awareness } from "./swim/awareness.js";
 import { Prober } from "./swim/prober.js";
 import { Suspicions } from "./swim/suspicions.js";
-import { type Address, addressKey, type Transport } from "./transport/transport.js";
+import { type Address, addressKey, type Transport, type TransportStats } from "./transport/transport.js";
 import { decodePacket, decodeStreamMessage } from "./wire/decode.js";
-import { encodeStreamMessage } from "./wire/encode.js";
+import { encodePacketMessage, encodeStreamMessage } from "./wire/encode.js";
 import { MessageType } from "./wire/message-type.js";
 import type { DeadMessage, Metadata, PacketMessage, SuspectMessage } from "./wire/messages.js";
 
@@ -52,6 +55,8 @@ export interface GossipStatsSnapshot extends GossipStats {
   readonly suspect: number;
   readonly dead: number;
   readonly left: number;
+  /** The transport's own counters; its `dropped` holds the secure transport's "decrypt", "replay", "stale", "malformed". */
+  readonly transport: TransportStats;
 }
 
 type Phase = "new" | "running" | "stopping" | "stopped";
@@ -88,6 +93,14 @@ export class Gossip extends EventEmitter<GossipEvents> {
   readonly #suspicions: Suspicions;
   readonly #fetcher: MetadataFetcher;
   readonly #antiEntropy: AntiEntropy;
+  readonly #guard: NameGuard;
+  readonly #dropLog: DropLog;
+  readonly #answered: AnsweredAddresses;
+  /** Joins started by discovery while start() runs: start() waits for them (bounded). */
+  #initialJoins: Promise<unknown>[] | undefined;
+  #conflict: MeshError | undefined;
+  /** Settles once the joins discovery started at start() settled: with the name conflict one found, if any. */
+  #settled: Promise<MeshError | undefined> | undefined;
   #membership: Membership | undefined;
   #phase: Phase = "new";
   #starting: Promise<void> | undefined;
@@ -107,11 +120,14 @@ export class Gossip extends EventEmitter<GossipEvents> {
     this.#metadata = { capabilities: this.config.capabilities, tags: this.config.tags };
     this.#awareness = new Awareness(this.config.awarenessMaxMultiplier, this.config.lifeguardAwareness);
     const self = this;
+    this.#answered = new AnsweredAddresses(this.config.maxMembers);
     const host: GossipHost = {
       config: this.config,
       clock: this.#clock,
       random: this.#random,
+      logger: this.#logger,
       stats: this.#stats,
+      answered: this.#answered,
       get membership() {
         return self.#members();
       },
@@ -128,12 +144,32 @@ export class Gossip extends EventEmitter<GossipEvents> {
         return self.#members();
       },
       isRunning: host.isRunning,
-      request: host.request,
+      // The stream fallback ping goes only to an address that has answered a probe
+      // before: a forged member "at" a bystander's address must not make us connect there.
+      request: (to, payload, timeoutMs) =>
+        this.#answered.has(to)
+          ? host.request(to, payload, timeoutMs)
+          : Promise.reject(new MeshError("MESH_ERR_NODE_UNREACHABLE", "no stream to an address that never answered")),
       send: (to, primary, toName) => this.#out.send(to, primary, toName),
     });
     this.#suspicions = new Suspicions(host, this.#awareness);
-    this.#fetcher = new MetadataFetcher(host);
-    this.#antiEntropy = new AntiEntropy(host);
+    this.#fetcher = new MetadataFetcher(host, {
+      ping: (to, target, seq) =>
+        this.#out.send(
+          to,
+          [encodePacketMessage({ type: MessageType.ping, seq, target, source: this.config.name })],
+          target,
+        ),
+    });
+    this.#guard = new NameGuard(host, {
+      logger: this.#logger,
+      sendAlive: (to, alive) => {
+        const bytes = this.#out.encodeUpdate(alive);
+        if (bytes !== undefined) this.#out.send(to, [bytes]);
+      },
+    });
+    this.#antiEntropy = new AntiEntropy(host, this.#guard);
+    this.#dropLog = new DropLog(this.#logger, () => this.#clock.now(), "gossip dropped input");
     this.#out = new Disseminator(host, this.#transport, () => this.#liveCount());
   }
 
@@ -170,7 +206,11 @@ export class Gossip extends EventEmitter<GossipEvents> {
     await this.#transport.start();
     const address = this.config.advertiseAddress ?? this.#transport.localAddress;
     const metadata: Metadata = Object.freeze({ version: 1, ...this.#metadata });
-    this.#membership = new Membership({ name: this.config.name, address, metadata }, this.#effects());
+    this.#membership = new Membership(
+      { name: this.config.name, address, metadata },
+      this.#effects(),
+      this.config.maxMembers,
+    );
     this.#phase = "running";
     this.#prober.start();
     const stagger = (ms: number) => Math.floor(this.#random.next() * ms);
@@ -189,7 +229,48 @@ export class Gossip extends EventEmitter<GossipEvents> {
       logger: this.#logger,
       onFailure: (error: MeshError) => this.emit("discovery:failed", error),
     };
-    for (const d of this.#discovery) await d.start(context);
+    const joins: Promise<unknown>[] = [];
+    this.#initialJoins = joins;
+    try {
+      for (const d of this.#discovery) {
+        if (this.#phase !== "running") break;
+        await d.start(context);
+      }
+    } finally {
+      this.#initialJoins = undefined;
+    }
+    this.#settled = this.#settle(joins);
+  }
+
+  /**
+   * The joins discovery started at start() are where a live holder of this name
+   * shows up: waits for them, as long as one can take (its push-pull, then the
+   * check of the holder's address; a seed that refuses answers at once).
+   */
+  async #settle(joins: readonly Promise<unknown>[]): Promise<MeshError | undefined> {
+    if (joins.length > 0) {
+      let timer: TimerHandle | undefined;
+      const bound = new Promise<void>((resolve) => {
+        timer = this.#clock.setTimeout(resolve, 2 * this.config.streamTimeoutMs);
+      });
+      await Promise.race([Promise.allSettled(joins), bound]);
+      if (timer !== undefined) this.#clock.clearTimeout(timer);
+    }
+    if (this.#conflict !== undefined) await this.#stopping;
+    return this.#conflict;
+  }
+
+  /**
+   * Resolves once the joins that discovery started at start() (static seeds) have
+   * settled, at most 2 * streamTimeoutMs after start(); rejects with
+   * MESH_ERR_NAME_CONFLICT if one found this member's name held by a live member
+   * (this member has then stopped, without leaving). start() does not wait for it,
+   * so a caller can subscribe to the events of that join first.
+   */
+  async ready(): Promise<void> {
+    await this.start();
+    const conflict = await this.#settled;
+    if (conflict !== undefined) throw conflict;
   }
 
   /**
@@ -203,6 +284,11 @@ export class Gossip extends EventEmitter<GossipEvents> {
     const targets = addresses.filter((a) => !sameAddress(a, members.local.address));
     if (targets.length === 0) return 0;
     const results = await Promise.allSettled(targets.map((a) => this.#antiEntropy.pushPull(a, true)));
+    const conflict = results.find(
+      (r): r is PromiseRejectedResult =>
+        r.status === "rejected" && r.reason instanceof MeshError && r.reason.code === "MESH_ERR_NAME_CONFLICT",
+    );
+    if (conflict !== undefined) throw this.#yieldName(conflict.reason as MeshError);
     const joined = results.filter((r) => r.status === "fulfilled").length;
     if (joined === 0) {
       const first = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
@@ -286,11 +372,34 @@ export class Gossip extends EventEmitter<GossipEvents> {
     await this.#starting?.catch(ignore);
     if (this.#phase === "running")
       await this.leave().catch((error) => this.#logger.warn("leave failed", { error: String(error) }));
+    await this.#teardown();
+  }
+
+  /**
+   * A join found this member's name held by a live member: this one is the newcomer
+   * and yields. It stops without leaving (a "left" for this name would end the
+   * holder's membership) and the join (and start(), when discovery started it) rejects.
+   */
+  #yieldName(error: MeshError): MeshError {
+    if (this.#conflict === undefined) {
+      this.#conflict = error;
+      this.#stats.nameConflicts++;
+      this.#logger.error("name conflict: a live member holds this name; stopping without leaving", {
+        name: this.config.name,
+        ...error.details,
+      });
+    }
+    this.#stopping ??= this.#teardown();
+    return this.#conflict;
+  }
+
+  async #teardown(): Promise<void> {
     this.#phase = "stopping";
     for (const t of this.#timers.values()) this.#clock.clearTimeout(t);
     this.#timers.clear();
     this.#prober.stop();
     this.#suspicions.cancelAll();
+    this.#fetcher.stop();
     this.#out.clear();
     this.#abort.abort();
     await Promise.allSettled(this.#discovery.map((d) => d.stop()));
@@ -307,6 +416,7 @@ export class Gossip extends EventEmitter<GossipEvents> {
       awarenessScore: this.#awareness.score,
       queuedBroadcasts: this.#out.queued,
       ...counts,
+      transport: this.#transport.stats(),
     };
   }
 
@@ -319,6 +429,7 @@ export class Gossip extends EventEmitter<GossipEvents> {
     const decoded = decodePacket(packet);
     if (!decoded.ok) {
       countDropped(this.#stats, decoded.reason);
+      this.#dropLog.note(decoded.reason, { from: addressKey(from) });
       return;
     }
     for (const m of decoded.value) {
@@ -342,6 +453,8 @@ export class Gossip extends EventEmitter<GossipEvents> {
         break;
       case MessageType.ack:
         this.#prober.handleAck(m.seq);
+        // An answer from that very address: metadata may now be fetched from it.
+        this.#fetcher.answeredFrom(from);
         break;
       case MessageType.nack:
         this.#prober.handleNack(m.seq);
@@ -373,12 +486,13 @@ export class Gossip extends EventEmitter<GossipEvents> {
     if (alive !== undefined) this.#out.send(from, [alive]);
   }
 
-  async #onStream(request: Uint8Array, _from: Address): Promise<Uint8Array> {
+  async #onStream(request: Uint8Array, from: Address): Promise<Uint8Array> {
     if (this.#phase !== "running") throw new MeshError("MESH_ERR_NODE_STOPPED", "gossip member is not running");
     this.#stats.streamsServed++;
     const decoded = decodeStreamMessage(request);
     if (!decoded.ok) {
       countDropped(this.#stats, decoded.reason);
+      this.#dropLog.note(decoded.reason, { from: addressKey(from), kind: "stream" });
       throw new MeshError("MESH_ERR_INVALID_ARGUMENT", `undecodable stream request (${decoded.reason})`);
     }
     const m = decoded.value;
@@ -451,9 +565,10 @@ export class Gossip extends EventEmitter<GossipEvents> {
     const key = addressKey(peer.address);
     if (this.#joining.has(key) || this.#joining.size >= MAX_DISCOVERY_JOINS) return;
     this.#joining.add(key);
-    this.join([peer.address])
+    const joining = this.join([peer.address])
       .catch((error) => this.#logger.debug("join of discovered peer failed", { peer: key, error: String(error) }))
       .finally(() => this.#joining.delete(key));
+    this.#initialJoins?.push(joining);
   }
 
   /** Each discovery strategy's counters, by strategy name (a second strategy of a name gets "#2"). */
@@ -476,6 +591,21 @@ export class Gossip extends EventEmitter<GossipEvents> {
     return this.#membership;
   }
 
+  #logChange(
+    kind: MemberEventKind,
+    name: string,
+    address: Address,
+    incarnation: number,
+    before: string | undefined,
+  ): void {
+    if (kind === "updated" || name === this.config.name) return;
+    if (kind === "joined") this.#stats.membersJoined++;
+    else if (kind === "left") this.#stats.membersLeft++;
+    else if (kind === "dead") this.#stats.membersDied++;
+    const [level, message] = CHANGE_LOG[kind];
+    this.#logger[level](message, { name, address: addressKey(address), incarnation, ...(before ? { before } : {}) });
+  }
+
   #liveCount(): number {
     return this.#membership?.liveCount() ?? 1;
   }
@@ -490,6 +620,10 @@ export class Gossip extends EventEmitter<GossipEvents> {
       suspicionEnded: (name) => this.#suspicions.end(name),
       refuted: () => {
         this.#stats.refutations++;
+        this.#logger.warn("refuting a suspicion or death of this member", {
+          name: self,
+          incarnation: this.#members().local.incarnation,
+        });
         // Lifeguard: being suspected is a hint that we are the slow one.
         this.#awareness.applyDelta(1);
       },
@@ -499,10 +633,32 @@ export class Gossip extends EventEmitter<GossipEvents> {
       digestOf: (metadata) => metadataDigest(metadata).digest,
       metadataAnnounced: (record) => this.#fetcher.fetch(record),
       added: (record) => this.#prober.add(record.name),
-      changed: (kind, record, previous) => emitMemberChange(this, kind, record, previous),
+      refused: (m) => {
+        this.#stats.membersRefused++;
+        this.#dropLog.note("table-full", { name: m.name, maxMembers: this.config.maxMembers });
+      },
+      addressClaimed: (record, m) => this.#guard.addressClaimed(record, m),
+      selfClaimed: (m) => this.#guard.selfClaimed(m),
+      changed: (kind, record, previous) => {
+        this.#logChange(kind, record.name, record.address, record.incarnation, previous?.state);
+        emitMemberChange(this, kind, record, previous);
+      },
     };
   }
 }
+
+/**
+ * Membership changes at a level an operator can act on: joins, leaves and refuted
+ * suspicions are info (routine); a suspicion is info too (loss makes them routine,
+ * and most are refuted), a death is warn (a member failed).
+ */
+const CHANGE_LOG: Readonly<Record<Exclude<MemberEventKind, "updated">, readonly ["info" | "warn", string]>> = {
+  joined: ["info", "member joined"],
+  left: ["info", "member left"],
+  suspect: ["info", "member suspected"],
+  alive: ["info", "member refuted its suspicion"],
+  dead: ["warn", "member declared dead"],
+};
 
 /** Creates a gossip member; call start() and then join() (or give it discovery). */
 export function createGossip(init: GossipInit, components: GossipComponents): Gossip {

@@ -10,7 +10,7 @@ const A2 = { host: "127.0.0.2", port: 7946 };
 const meta = (version: number, capabilities: string[] = []): Metadata => ({ version, capabilities, tags: {} });
 
 /** A member table whose effects are recorded instead of performed. */
-function table() {
+function table(maxMembers?: number) {
   let now = 0;
   const log: string[] = [];
   const broadcasts: { name: string; type: number; incarnation: number }[] = [];
@@ -32,9 +32,12 @@ function table() {
     digestOf: (m) => `digest-${m.version}`,
     metadataAnnounced: (r) => log.push(`fetch ${r.name}`),
     added: (r) => log.push(`added ${r.name}`),
+    refused: (a) => log.push(`refused ${a.name}`),
+    addressClaimed: (r, a) => log.push(`claim ${r.name} ${a.address.host}`),
+    selfClaimed: (a) => log.push(`self claim ${a.address.host}`),
     changed: (kind, r) => events.push({ kind, name: r.name }),
   };
-  const m = new Membership({ name: "self", address: A1, metadata: meta(1, ["x"]) }, effects);
+  const m = new Membership({ name: "self", address: A1, metadata: meta(1, ["x"]) }, effects, maxMembers);
   return {
     m,
     log,
@@ -134,9 +137,13 @@ test("a member that hears itself suspected or declared dead refutes with a highe
   assert.ok(t.log.includes("reassert"));
 });
 
-test("an alive message showing an older life of this member (other address) is refuted", () => {
+test("an alive message showing an older life of this member (other address) is checked, then refuted", () => {
   const t = table();
-  t.m.applyAlive(alive("self", 5, A2, meta(4)));
+  const old = alive("self", 5, A2, meta(4));
+  t.m.applyAlive(old);
+  assert.ok(t.log.includes("self claim 127.0.0.2"), "the other address is asked first");
+  assert.equal(t.m.local.incarnation, 0, "nothing refuted before the check");
+  t.m.refuteOlderLife(old); // nothing answered there: an older life
   assert.equal(t.m.local.incarnation, 6);
   assert.equal(t.m.local.metadata.version, 5, "metadata version moves above the old life's");
   assert.deepEqual(t.m.local.address, A1);
@@ -206,4 +213,56 @@ test("a local metadata update bumps version and incarnation and is gossiped; lea
   assert.equal(t.m.local.state, "left");
   t.m.applySuspect(suspect("self", 5));
   assert.equal(t.m.local.incarnation, 1, "a leaving member does not refute");
+});
+
+test("a newer alive moving a live member to another address is held for the name guard; verified, it is taken", () => {
+  const t = table();
+  t.m.applyAlive(alive("b", 1, A1));
+  const moved = alive("b", 2, A2);
+  t.m.applyAlive(moved);
+  assert.deepEqual(t.m.get("b")?.address, A1, "a live holder keeps its address");
+  assert.equal(t.m.get("b")?.incarnation, 1);
+  assert.ok(t.log.includes("claim b 127.0.0.2"));
+  t.m.applyAlive(moved, true); // nothing answered at A1
+  assert.deepEqual(t.m.get("b")?.address, A2);
+  assert.equal(t.m.get("b")?.incarnation, 2);
+  // Same address, newer incarnation: no check.
+  t.log.length = 0;
+  t.m.applyAlive(alive("b", 3, A2));
+  assert.equal(t.m.get("b")?.incarnation, 3);
+  assert.deepEqual(t.log, []);
+});
+
+test("the table holds at most maxMembers; new names past it are refused, known ones still update", () => {
+  const t = table(3);
+  t.m.applyAlive(alive("b", 1, A2));
+  t.m.applyAlive(alive("c", 1, A2));
+  t.m.applyAlive(alive("d", 1, A2));
+  assert.equal(t.m.size, 3);
+  assert.equal(t.m.get("d"), undefined);
+  assert.ok(t.log.includes("refused d"));
+  t.m.applyAlive(alive("b", 2, A2));
+  assert.equal(t.m.get("b")?.incarnation, 2);
+  assert.equal(t.m.liveCount(), 3);
+});
+
+test("liveCount follows every state change without a scan", () => {
+  const t = table();
+  t.m.applyAlive(alive("b", 1, A2));
+  t.m.applyAlive(alive("c", 1, A2));
+  t.m.applySuspect(suspect("b", 1));
+  assert.equal(t.m.liveCount(), 3, "suspect members are live");
+  t.m.applyDead(dead("b", 1, "x"));
+  t.m.applyDead(dead("c", 1, "c"));
+  assert.equal(t.m.liveCount(), 1);
+  t.m.applyAlive(alive("b", 2, A2));
+  assert.equal(t.m.liveCount(), 2);
+  t.advance(1_000_000);
+  t.m.sweep(1);
+  assert.equal(t.m.liveCount(), 2);
+  t.m.leave();
+  assert.equal(t.m.liveCount(), 1);
+  let scanned = 0;
+  for (const r of t.m.records()) if (r.state === "alive" || r.state === "suspect") scanned++;
+  assert.equal(t.m.liveCount(), scanned);
 });

@@ -6,6 +6,7 @@ import {
   type Discovery,
   deriveKey,
   type Gossip,
+  type GossipStatsSnapshot,
   Keyring,
   type MemberView,
   multicastDiscovery,
@@ -83,6 +84,8 @@ export interface ClusterLink {
   discoveryStats(): Readonly<Record<string, object>>;
   /** Gossip input dropped, by reason (empty alone). */
   gossipDropped(): Readonly<Record<string, number>>;
+  /** The gossip member's counters (undefined alone). */
+  gossipStats(): GossipStatsSnapshot | undefined;
   /** The call transport (serves this node's endpoint, calls others). */
   readonly calls: CallTransport;
   /** Announces this node's new capability set. */
@@ -195,7 +198,8 @@ export class NetworkLink implements ClusterLink {
     });
     this.#gossip = gossip;
     try {
-      await gossip.start();
+      // ready(): the joins discovery started have settled, or one found this name held by a live node.
+      await gossip.ready();
     } catch (error) {
       await this.calls.stop();
       throw error;
@@ -234,6 +238,10 @@ export class NetworkLink implements ClusterLink {
 
   gossipDropped(): Readonly<Record<string, number>> {
     return this.#gossip?.stats().dropped ?? {};
+  }
+
+  gossipStats(): GossipStatsSnapshot | undefined {
+    return this.#gossip?.stats();
   }
 
   announceCapabilities(capabilities: readonly string[]): void {
@@ -279,6 +287,9 @@ export class LoneLink implements ClusterLink {
   }
   gossipDropped(): Readonly<Record<string, number>> {
     return {};
+  }
+  gossipStats(): undefined {
+    return undefined;
   }
   announceCapabilities(): void {}
   listen(): void {}

@@ -100,7 +100,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       this.#handoffs,
       config.callTimeoutMs,
     );
-    link.listen(membershipWiring(this, link, this.#handoffs, config.logger, () => this.#queueRebuild()));
+    link.listen(membershipWiring(this, link, this.#handoffs, () => this.#queueRebuild()));
     forwardRuntimeEvents(this, this.#runtime, this.#placements, this.#routing);
     this.#rebuild();
   }
@@ -234,6 +234,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       actors: this.#runtime.stats(),
       actorsByCapability: this.#placements.counts(),
       discovery: this.#link.discoveryStats(),
+      gossip: this.#link.gossipStats(),
     };
   }
 

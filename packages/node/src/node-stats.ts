@@ -1,4 +1,5 @@
 import type { ActorRuntimeStats } from "@mesh/actors";
+import type { GossipStatsSnapshot } from "@mesh/gossip";
 import { type ErrorCode, MeshError } from "@mesh/interface";
 
 export interface NodeStats {
@@ -21,6 +22,8 @@ export interface NodeStats {
   readonly actorsByCapability: Readonly<Record<string, number>>;
   /** Each discovery strategy's counters (polls, failures by reason, peers reported), by strategy name. */
   readonly discovery: Readonly<Record<string, object>>;
+  /** The gossip member's counters (membership changes, name conflicts, drops by reason); undefined alone. */
+  readonly gossip: GossipStatsSnapshot | undefined;
 }
 
 /** The node's counters, shared by the components that count. */

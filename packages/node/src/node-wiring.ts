@@ -1,5 +1,4 @@
 import type { ActorRuntime, CallResult } from "@mesh/actors";
-import type { Logger } from "@mesh/interface";
 import type { EventEmitter } from "eventemitter3";
 import { type ClusterLink, callAddressOf, type MembershipListener } from "./cluster-link.js";
 import type { MeshNodeEvents } from "./events.js";
@@ -14,13 +13,10 @@ export function membershipWiring(
   node: NodeEmitter,
   link: ClusterLink,
   handoffs: Handoffs,
-  logger: Logger,
   queueRebuild: () => void,
 ): MembershipListener {
   return {
     member: (event, member) => {
-      const level = event === "member:dead" || event === "member:suspect" ? "warn" : "info";
-      logger[level]("member state changed", { event, member: member.name, state: member.state });
       if (event === "member:dead" || event === "member:left") handoffs.senderGone(member.name);
       // A dead member's calls in flight fail now (retryable); one that left finishes its calls and closes.
       const address = event === "member:dead" ? callAddressOf(member) : undefined;

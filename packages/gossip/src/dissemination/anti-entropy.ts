@@ -2,6 +2,7 @@ import { MeshError } from "@mesh/interface";
 import type { GossipHost } from "../gossip-host.js";
 import { countDropped } from "../gossip-stats.js";
 import type { MemberRecord } from "../members/member.js";
+import type { NameGuard } from "../members/name-guard.js";
 import { pushPullIntervalMs } from "../swim/math.js";
 import { type Address, addressKey } from "../transport/transport.js";
 import { decodeStreamMessage } from "../wire/decode.js";
@@ -19,9 +20,11 @@ const ignore = (): void => {};
  */
 export class AntiEntropy {
   readonly #h: GossipHost;
+  readonly #guard: NameGuard;
 
-  constructor(host: GossipHost) {
+  constructor(host: GossipHost, guard: NameGuard) {
     this.#h = host;
+    this.#guard = guard;
   }
 
   /**
@@ -36,13 +39,16 @@ export class AntiEntropy {
   }
 
   pushPullRound(): void {
-    const peer = this.#randomMember((r) => r.state === "alive");
+    const answered = this.#h.answered;
+    const peer = this.#randomMember((r) => r.state === "alive" && answered.has(r.address));
     if (peer !== undefined) this.pushPull(peer.address, false).catch(ignore);
   }
 
   /** Serf's reconnect: push-pull with a member we think dead, so the two sides of a healed partition merge. */
   reconnectRound(): void {
-    const peer = this.#randomMember((r) => r.state === "dead");
+    // Only members that once answered: a forged member "at" a bystander's address never did.
+    const answered = this.#h.answered;
+    const peer = this.#randomMember((r) => r.state === "dead" && answered.has(r.address));
     if (peer !== undefined) this.pushPull(peer.address, false).catch(ignore);
   }
 
@@ -62,7 +68,16 @@ export class AntiEntropy {
       countDropped(h.stats, decoded.ok ? "unexpected-stream" : decoded.reason);
       throw new MeshError("MESH_ERR_NODE_UNREACHABLE", `bad push-pull reply from ${addressKey(to)}`);
     }
-    if (h.isRunning()) mergeRemoteState(members, decoded.value.from, decoded.value.members);
+    if (!h.isRunning()) return;
+    this.#guard.beginCollect();
+    try {
+      mergeRemoteState(members, decoded.value.from, decoded.value.members);
+    } finally {
+      const checks = this.#guard.endCollect();
+      // A join learns here whether a live member holds this name (the reply shows it
+      // alive at another address): it waits for the checks and rejects if one answers.
+      if (join) await this.#guard.settleForJoin(checks);
+    }
   }
 
   /**
@@ -72,6 +87,10 @@ export class AntiEntropy {
    */
   answer(m: PushPullMessage): Uint8Array {
     const h = this.#h;
+    if (m.join) {
+      const own = m.members.find((e) => e.name === m.from);
+      if (own?.state === "alive") this.#guard.joinerClaims(own);
+    }
     mergeRemoteState(h.membership, m.from, m.members);
     return encodeStreamMessage({
       type: MessageType.pushPullReply,

@@ -6,6 +6,8 @@ interface Queued {
   readonly id: number;
   transmits: number;
   readonly onDone: (() => void) | undefined;
+  /** Replaced or finished: skipped by take() and dropped from the order at its next sort. */
+  removed: boolean;
 }
 
 /**
@@ -21,6 +23,8 @@ export class BroadcastQueue {
   #nextId = 0;
   #order: Queued[] = [];
   #dirty = false;
+  /** Entries in #order marked removed, not yet dropped from it. */
+  #removed = 0;
 
   constructor(retransmitMult: number, clusterSize: () => number) {
     this.#retransmitMult = retransmitMult;
@@ -39,10 +43,12 @@ export class BroadcastQueue {
   enqueue(key: string, bytes: Uint8Array, onDone?: () => void): void {
     const old = this.#byKey.get(key);
     if (old !== undefined) this.#remove(old);
-    const q: Queued = { key, bytes, id: this.#nextId++, transmits: 0, onDone };
+    const q: Queued = { key, bytes, id: this.#nextId++, transmits: 0, onDone, removed: false };
     this.#byKey.set(key, q);
     this.#order.push(q);
     this.#dirty = true;
+    // Bounded even if nothing is sent for a while: compact once removed entries dominate.
+    if (this.#removed > this.#byKey.size + 64) this.#compact();
   }
 
   /**
@@ -56,6 +62,10 @@ export class BroadcastQueue {
   take(budgetBytes: number, maxCount: number, recipient?: string): Uint8Array[] {
     if (this.#byKey.size === 0 || maxCount <= 0) return [];
     if (this.#dirty) {
+      // Removed entries are dropped here, in one pass, not one splice each: a push-pull
+      // of n members replaces up to n queued entries, and a splice per replacement made
+      // merging it quadratic.
+      if (this.#removed > 0) this.#compact();
       this.#order.sort((a, b) => a.transmits - b.transmits || b.id - a.id);
       this.#dirty = false;
     }
@@ -65,6 +75,7 @@ export class BroadcastQueue {
     let finished = false;
     for (const q of this.#order) {
       if (out.length >= maxCount || left < 8) break;
+      if (q.removed) continue;
       if (q.bytes.length > left) continue;
       out.push(q.bytes);
       left -= q.bytes.length;
@@ -82,12 +93,20 @@ export class BroadcastQueue {
   /** Drops everything (on shutdown). */
   clear(): void {
     for (const q of [...this.#byKey.values()]) this.#remove(q);
+    this.#order = [];
+    this.#removed = 0;
+  }
+
+  #compact(): void {
+    this.#order = this.#order.filter((q) => !q.removed);
+    this.#removed = 0;
   }
 
   #remove(q: Queued): void {
     this.#byKey.delete(q.key);
-    const i = this.#order.indexOf(q);
-    if (i >= 0) this.#order.splice(i, 1);
+    q.removed = true;
+    this.#removed++;
+    this.#dirty = true;
     q.onDone?.();
   }
 }

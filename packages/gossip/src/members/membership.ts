@@ -33,6 +33,16 @@ export interface MembershipEffects {
   metadataAnnounced(record: MemberRecord): void;
   /** A member was added to the table (the prober schedules it). */
   added(record: MemberRecord): void;
+  /** A new member was not added: the table holds `maxMembers` already. */
+  refused(m: AliveMessage): void;
+  /**
+   * A newer alive names a live member at another address: a second process with its
+   * name, or the member restarted elsewhere. Not applied; the name guard checks the
+   * address we hold and applies it (`verified`) only if nothing answers there.
+   */
+  addressClaimed(record: MemberRecord, m: AliveMessage): void;
+  /** An alive of this member's own name at another address: an older life, or a live duplicate. */
+  selfClaimed(m: AliveMessage): void;
   changed(kind: MemberEventKind, record: MemberRecord, previous: PreviousFacts | undefined): void;
 }
 
@@ -61,11 +71,11 @@ function normalise(m: Metadata): Metadata {
  * Rules, for a message about member m with incarnation i:
  * - alive: accepted if i is newer than what we hold, whatever m's state (a dead or
  *   left member comes back only this way, and only m itself makes new incarnations).
- *   Its address and metadata replace ours: a newer incarnation is m's latest word.
- *   So a member restarted under the same name at a new address takes its name
- *   over (names must be unique; two live processes with one name would keep
- *   refuting each other). At the same incarnation, only metadata we were waiting
- *   for (announced by digest) is taken, e.g. from a push-pull.
+ *   Its address and metadata replace ours: a newer incarnation is m's latest word,
+ *   except that moving a live member to another address waits for the name guard
+ *   (name-guard.ts: the held address is asked first). At the same incarnation,
+ *   only metadata we were waiting for (announced by digest) is taken, e.g. from a
+ *   push-pull. New names past maxMembers are refused.
  * - suspect: accepted at i >= ours for an alive member; for a suspect one it counts
  *   as a confirmation. Dead and left members stay so.
  * - dead (from !== m) / left (from === m): accepted at i >= ours unless already
@@ -78,11 +88,19 @@ function normalise(m: Metadata): Metadata {
 export class Membership {
   readonly #records = new Map<string, MemberRecord>();
   readonly #effects: MembershipEffects;
+  readonly #maxMembers: number;
   readonly local: MemberRecord;
   #leaving = false;
+  /** Alive and suspect records, kept as states change: liveCount() runs per suspicion and per packet. */
+  #live = 1;
 
-  constructor(local: { name: string; address: Address; metadata: Metadata }, effects: MembershipEffects) {
+  constructor(
+    local: { name: string; address: Address; metadata: Metadata },
+    effects: MembershipEffects,
+    maxMembers = Number.POSITIVE_INFINITY,
+  ) {
     this.#effects = effects;
+    this.#maxMembers = maxMembers;
     this.local = {
       name: local.name,
       address: local.address,
@@ -109,9 +127,7 @@ export class Membership {
 
   /** Members believed alive or suspect, this one included: the n of the protocol formulas. */
   liveCount(): number {
-    let n = 0;
-    for (const r of this.#records.values()) if (isLive(r.state)) n++;
-    return n;
+    return this.#live;
   }
 
   get leaving(): boolean {
@@ -129,14 +145,19 @@ export class Membership {
     };
   }
 
-  applyAlive(m: AliveMessage): void {
+  /** `verified`: the name guard found nothing answering at the address we hold. */
+  applyAlive(m: AliveMessage, verified = false): void {
     if (m.name === this.local.name) {
       this.#aliveAboutSelf(m);
       return;
     }
+    const r = this.#records.get(m.name);
+    if (r === undefined && this.#records.size >= this.#maxMembers) {
+      this.#effects.refused(m);
+      return;
+    }
     const digest = isMetadataDigest(m.metadata) ? m.metadata : undefined;
     const full = digest === undefined ? normalise(m.metadata as Metadata) : undefined;
-    const r = this.#records.get(m.name);
     if (r === undefined) {
       const record: MemberRecord = {
         name: m.name,
@@ -148,6 +169,7 @@ export class Membership {
         pendingMetadata: digest === undefined ? undefined : { digest, incarnation: m.incarnation },
       };
       this.#records.set(m.name, record);
+      this.#live++;
       this.#effects.added(record);
       this.#effects.broadcast(m.name, m);
       this.#effects.changed("joined", record, undefined);
@@ -159,9 +181,14 @@ export class Membership {
       if (full !== undefined && r.pendingMetadata !== undefined) this.#takeMetadata(r, full, m.incarnation);
       return;
     }
+    if (!verified && isLive(r.state) && !sameAddress(r.address, m.address)) {
+      this.#effects.addressClaimed(r, m);
+      return;
+    }
     const before = facts(r);
     r.incarnation = m.incarnation;
     r.address = m.address;
+    if (!isLive(r.state)) this.#live++;
     if (r.state !== "alive") {
       if (r.state === "suspect") this.#effects.suspicionEnded(r.name);
       r.state = "alive";
@@ -216,6 +243,7 @@ export class Membership {
     const before = facts(r);
     if (before.state === "suspect") this.#effects.suspicionEnded(r.name);
     r.state = d.from === d.name ? "left" : "dead";
+    this.#live--;
     r.incarnation = d.incarnation;
     r.stateChangedAt = this.#effects.now();
     this.#effects.broadcast(r.name, d);
@@ -275,8 +303,20 @@ export class Membership {
     if (m.incarnation < l.incarnation || this.#leaving) return;
     const version = m.metadata.version;
     if (m.incarnation === l.incarnation && sameAddress(m.address, l.address) && version === l.metadata.version) return;
+    if (!sameAddress(m.address, l.address)) {
+      // An older life at another address, or a second live process with this name:
+      // the name guard asks that address before anything is refuted.
+      this.#effects.selfClaimed(m);
+      return;
+    }
     // Someone holds a newer or different picture of us (an older life of this name): take the name back.
-    this.observeOwnMetadataVersion(version);
+    this.refuteOlderLife(m);
+  }
+
+  /** An alive of this member's name from an older life: keep our incarnation and metadata version above it. */
+  refuteOlderLife(m: AliveMessage): void {
+    if (this.#leaving || m.incarnation < this.local.incarnation) return;
+    this.observeOwnMetadataVersion(m.metadata.version);
     this.#refute(m.incarnation);
   }
 

@@ -1,4 +1,5 @@
 import { invalidArgument, type Logger, MeshError, noopLogger } from "@mesh/interface";
+import { DropLog } from "../drop-log.js";
 import {
   type Address,
   addressKey,
@@ -74,6 +75,8 @@ export function secureTransport(
   }
   const wallClock = components.wallClock ?? systemWallClock;
   const logger = components.logger ?? noopLogger;
+  // A wrong secret used to leave no trace: every drop is counted, and logged as a rate-limited summary.
+  const dropLog = new DropLog(logger, wallClock, "secure transport dropped input");
   const nonces = new NonceSource();
   const packetReplays = new ReplayGuard(replayWindow, maxSenders);
   const requestReplays = new ReplayGuard(replayWindow, maxSenders);
@@ -104,6 +107,7 @@ export function secureTransport(
       const opened = accept(data, SealKind.Packet, packetReplays);
       if (typeof opened === "string") {
         countDrop(drops, opened);
+        dropLog.note(opened, { kind: "packet", from: addressKey(from) });
         return;
       }
       handler(opened.plaintext, from);
@@ -115,6 +119,7 @@ export function secureTransport(
       const opened = accept(data, SealKind.Request, requestReplays);
       if (typeof opened === "string") {
         countDrop(drops, opened);
+        dropLog.note(opened, { kind: "stream", from: addressKey(from) });
         // Closes this stream without a response: the peer learns nothing.
         throw new StreamRefusedError(opened);
       }
@@ -143,7 +148,7 @@ export function secureTransport(
       const opened = accept(response, SealKind.Response, undefined, sealed.subarray(0, HEADER_BYTES));
       if (typeof opened === "string") {
         countDrop(drops, opened);
-        logger.debug("stream response rejected", { reason: opened, address: addressKey(to) });
+        dropLog.note(opened, { kind: "response", from: addressKey(to) });
         throw new MeshError("MESH_ERR_NODE_UNREACHABLE", `response from ${addressKey(to)} rejected (${opened})`, {
           details: { address: addressKey(to), reason: opened },
         });

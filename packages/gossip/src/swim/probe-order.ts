@@ -16,8 +16,13 @@ export class ProbeOrder {
   }
 
   add(name: string): void {
+    // Appended, then swapped with a random place in the rest of the round (memberlist's
+    // way): a splice moved half the array per member, quadratic for a large push-pull.
     const at = this.#index + randomInt(this.#random, this.#names.length - this.#index + 1);
-    this.#names.splice(at, 0, name);
+    this.#names.push(name);
+    const last = this.#names.length - 1;
+    this.#names[last] = this.#names[at] as string;
+    this.#names[at] = name;
   }
 
   /**
