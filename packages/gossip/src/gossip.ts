@@ -129,10 +129,15 @@ export class Gossip extends EventEmitter<GossipEvents> {
       request: host.request,
       send: (to, primary, toName) => this.#out.send(to, primary, toName),
     });
-    this.#suspicions = new Suspicions(host, this.#awareness);
+    this.#suspicions = new Suspicions(host, (except) => this.#prober.answeringPeers(except));
     this.#fetcher = new MetadataFetcher(host);
     this.#antiEntropy = new AntiEntropy(host);
-    this.#out = new Disseminator(host, this.#transport, () => this.#liveCount());
+    this.#out = new Disseminator(
+      host,
+      this.#transport,
+      () => this.#liveCount(),
+      (name) => this.#prober.isSilent(name),
+    );
   }
 
   get name(): string {
@@ -331,10 +336,10 @@ export class Gossip extends EventEmitter<GossipEvents> {
         this.#prober.handleIndirectPing(m, from);
         break;
       case MessageType.ack:
-        this.#prober.handleAck(m.seq);
+        this.#prober.handleAck(m.seq, from);
         break;
       case MessageType.nack:
-        this.#prober.handleNack(m.seq);
+        this.#prober.handleNack(m.seq, from);
         break;
       case MessageType.suspect:
         this.#answerStale(m, from);

@@ -1,19 +1,40 @@
 import type { GossipHost } from "../gossip-host.js";
 import type { MemberRecord } from "../members/member.js";
 import { MessageType } from "../wire/message-type.js";
-import type { Awareness } from "./awareness.js";
 import { expectedConfirmations, suspicionTimeoutMs } from "./math.js";
 import { Suspicion } from "./suspicion.js";
 
 /** The suspicion timers of one member, one per suspect member. */
 export class Suspicions {
   readonly #h: GossipHost;
-  readonly #awareness: Awareness;
   readonly #timers = new Map<string, Suspicion>();
+  readonly #answeringPeers: (except: readonly string[]) => number;
 
-  constructor(host: GossipHost, awareness: Awareness) {
+  /**
+   * `answeringPeers(except)`: how many members other than `except` answered this
+   * member's last request to them (the members that could still confirm a suspicion).
+   */
+  constructor(host: GossipHost, answeringPeers: (except: readonly string[]) => number = () => Infinity) {
     this.#h = host;
-    this.#awareness = awareness;
+    this.#answeringPeers = answeringPeers;
+  }
+
+  /**
+   * Dogpile: the confirmations worth waiting for, k = suspicionMult - 2, but no
+   * more than the members that could give them: those that still answer us (not
+   * the suspect, not the suspecter), and this member itself when another member
+   * suspected first. After a correlated failure, or alone on its side of a
+   * partition, a member has nobody left to confirm its suspicions, and waiting
+   * for them only stretched each to the 6x maximum.
+   */
+  #expected(n: number, suspect: string, from: string): number {
+    const c = this.#h.config;
+    if (!c.lifeguardDogpile) return 0;
+    const k = expectedConfirmations(c.suspicionMult, n);
+    if (k === 0) return 0;
+    const self = c.name;
+    const confirmers = this.#answeringPeers([suspect, from, self]) + (from === self ? 0 : 1);
+    return Math.min(k, confirmers);
   }
 
   start(record: MemberRecord, from: string): void {
@@ -29,15 +50,10 @@ export class Suspicions {
       new Suspicion({
         clock: h.clock,
         from,
-        expected: c.lifeguardDogpile ? expectedConfirmations(c.suspicionMult, n) : 0,
+        expected: this.#expected(n, name, from),
         minMs,
         maxMs: c.lifeguardDogpile ? minMs * c.suspicionMaxTimeoutMult : minMs,
         yieldFirst: c.lifeguardAwareness,
-        // A member whose own health is in doubt (score > 0: its probes fail without
-        // nacks, it had to refute) holds its accusations until it is healthy again;
-        // healthy members still declare real deaths. An isolated member that just got
-        // its network back would otherwise kill the members it could not reach.
-        holdMs: c.lifeguardAwareness ? () => (this.#awareness.score > 0 ? c.probeIntervalMs : 0) : undefined,
         onTimeout: () => {
           this.#timers.delete(name);
           if (!h.isRunning()) return;
