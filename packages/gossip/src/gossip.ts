@@ -316,6 +316,7 @@ export class Gossip extends EventEmitter<GossipEvents> {
       countDropped(this.#stats, decoded.reason);
       return;
     }
+    for (const reason of decoded.dropped) countDropped(this.#stats, reason);
     for (const m of decoded.value) {
       try {
         this.#dispatch(m, from);
@@ -483,6 +484,7 @@ export class Gossip extends EventEmitter<GossipEvents> {
       metadataAnnounced: (record) => this.#fetcher.fetch(record),
       added: (record) => this.#prober.add(record.name),
       changed: (kind, record, previous) => emitMemberChange(this, kind, record, previous),
+      dropped: (reason) => countDropped(this.#stats, reason),
     };
   }
 }
