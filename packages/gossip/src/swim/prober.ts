@@ -68,7 +68,9 @@ export class Prober {
   #timer: TimerHandle | undefined;
   /** When this member last probed each suspect member (for the buddy priority). */
   readonly #lastProbed = new Map<string, number>();
-  #lastWasSuspect = false;
+  #sinceSuspect = 1;
+  /** Suspects seen by the last buddy scan (0 without the buddy). */
+  #suspects = 0;
   readonly #trust = new RelayTrust();
 
   constructor(host: ProberHost) {
@@ -146,7 +148,10 @@ export class Prober {
         )
       : undefined;
     // A late ack is still relayed until the probe timeout: it can beat the requester's deadline.
-    const expiry = h.clock.setTimeout(() => this.#acks.delete(seq), h.config.probeTimeoutMs);
+    const expiry = h.clock.setTimeout(() => {
+      this.#acks.delete(seq);
+      if (!acked && h.isRunning()) this.#relayConfirms(m);
+    }, h.config.probeTimeoutMs);
     this.#acks.set(seq, {
       onAck: () => {
         if (acked) return;
@@ -157,6 +162,27 @@ export class Prober {
         h.send(from, [encodePacketMessage({ type: MessageType.ack, seq: m.seq })]);
       },
       onNack: ignore,
+    });
+  }
+
+  /**
+   * A relay's ping of a member we already suspect went unanswered: that is our own
+   * independent evidence, so it confirms the suspicion (dogpile), as a failed probe
+   * of ours would. It never starts one: a requester cannot make us accuse anyone,
+   * and only a ping to the address we hold for the member counts. After a
+   * correlated failure the survivors' own probes are spread over many suspects, and
+   * each suspicion waited for them (one confirmation of k = 2: 11 T instead of 4 T).
+   */
+  #relayConfirms(m: IndirectPingMessage): void {
+    const h = this.#h;
+    if (!h.config.lifeguardDogpile) return;
+    const r = h.membership.get(m.target);
+    if (r === undefined || r.state !== "suspect" || !sameAddress(r.address, m.targetAddress)) return;
+    h.membership.applySuspect({
+      type: MessageType.suspect,
+      name: r.name,
+      incarnation: r.incarnation,
+      from: h.membership.local.name,
     });
   }
 
@@ -182,33 +208,48 @@ export class Prober {
     // least recently, so a suspect hears of its suspicion (and refutes) within a few
     // periods even when the gossip about it was lost, e.g. across a partition that
     // has just healed. Round-robin waits up to n periods; the suspicion may not.
-    const suspect = h.config.lifeguardBuddy && !this.#lastWasSuspect ? this.#suspectDue() : undefined;
-    this.#lastWasSuspect = suspect !== undefined;
+    // With several suspects at once, one probe in three: after 7 of 10 crashed, the
+    // survivors spent half their probes on members already suspected and found
+    // the last ones late (p99 all dead 16.9 T, now 15.6 T).
+    const due = h.config.lifeguardBuddy ? this.#suspectDue() : undefined;
+    const suspect = this.#sinceSuspect < (this.#suspects >= 2 ? 2 : 1) ? undefined : due;
+    this.#sinceSuspect = suspect !== undefined ? 0 : this.#sinceSuspect + 1;
     if (suspect !== undefined) {
       this.#probe(suspect, intervalMs);
       return;
     }
+    // With the buddy and several suspects at once (a correlated failure, a
+    // partition), suspects already get every other probe: the round goes over the
+    // members still alive to us, so the ones not yet suspected are found sooner.
+    // With a single suspect, the round still includes it (memberlist): leaving it
+    // out made kill -> dead at N = 50 slower at p99 (13.7 T instead of 11.9 T).
+    const inRound = this.#suspects >= 2 ? (s: MemberRecord["state"]) => s === "alive" : isLive;
     const name = this.#order.next(
       (n) => {
         const r = h.membership.get(n);
-        return r !== undefined && r !== local && isLive(r.state);
+        return r !== undefined && r !== local && inRound(r.state);
       },
       () => {
         const names: string[] = [];
-        for (const r of h.membership.records()) if (r !== local && isLive(r.state)) names.push(r.name);
+        for (const r of h.membership.records()) if (r !== local && inRound(r.state)) names.push(r.name);
         return names;
       },
     );
-    const target = name === undefined ? undefined : h.membership.get(name);
+    // Nobody alive left in the round (a lone survivor): probe a suspect instead.
+    const target = name === undefined ? due : h.membership.get(name);
     if (target !== undefined) this.#probe(target, intervalMs);
   }
 
+  /** The suspect probed least recently by this member (one not probed since it became suspect first). */
   #suspectDue(): MemberRecord | undefined {
     let best: MemberRecord | undefined;
     let bestAt = Number.POSITIVE_INFINITY;
+    this.#suspects = 0;
     for (const r of this.#h.membership.records()) {
       if (r.state !== "suspect") continue;
-      const at = this.#lastProbed.get(r.name) ?? Number.NEGATIVE_INFINITY;
+      this.#suspects++;
+      const probedAt = this.#lastProbed.get(r.name);
+      const at = probedAt === undefined || probedAt < r.stateChangedAt ? Number.NEGATIVE_INFINITY : probedAt;
       if (at < bestAt) {
         best = r;
         bestAt = at;
@@ -289,6 +330,8 @@ export class Prober {
       h.awareness.applyDelta(this.#failedProbeDelta(name, relays));
       h.stats.probesFailed++;
       h.membership.applySuspect({ type: MessageType.suspect, name, incarnation, from: self });
+      // This probe is our word on the suspicion: the buddy need not hurry back to it.
+      if (h.membership.get(name)?.state === "suspect") this.#lastProbed.set(name, h.clock.now());
     };
     // Local health: Node runs due timers before it reads sockets, so after a stall of
     // our own event loop, even one far shorter than the probe timeout, the ack may be
