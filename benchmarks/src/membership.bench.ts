@@ -380,7 +380,9 @@ async function main(): Promise<void> {
     const trials = quick ? 20 : 100;
     // The lone survivor: no peer left to confirm or to nack.
     await correlatedFailure(2, 1, trials, LAN_PRESET.suspicionMult + 2);
-    await correlatedFailure(5, 4, trials, LAN_PRESET.suspicionMult * LAN_PRESET.suspicionMaxTimeoutMult);
+    // Four probes to find them (two periods each with the buddy, at most doubled by
+    // the health score), then one unconfirmed suspicion: 16 + 24 T.
+    await correlatedFailure(5, 4, trials, 16 + LAN_PRESET.suspicionMult * LAN_PRESET.suspicionMaxTimeoutMult);
     const single = await killToDead(10, quick ? 20 : 100);
     await correlatedFailure(10, 7, trials, 2 * single);
   }

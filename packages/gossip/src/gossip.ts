@@ -129,7 +129,7 @@ export class Gossip extends EventEmitter<GossipEvents> {
       request: host.request,
       send: (to, primary, toName) => this.#out.send(to, primary, toName),
     });
-    this.#suspicions = new Suspicions(host, (except) => this.#prober.answeringPeers(except));
+    this.#suspicions = new Suspicions(host);
     this.#fetcher = new MetadataFetcher(host);
     this.#antiEntropy = new AntiEntropy(host);
     this.#out = new Disseminator(

@@ -41,13 +41,6 @@ export class RelayTrust {
     return this.#trusted.has(name);
   }
 
-  /** How many trusted members `accept` accepts. */
-  count(accept: (name: string) => boolean): number {
-    let n = 0;
-    for (const name of this.#trusted) if (accept(name)) n++;
-    return n;
-  }
-
   get size(): number {
     return this.#trusted.size;
   }

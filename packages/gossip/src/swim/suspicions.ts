@@ -8,33 +8,9 @@ import { Suspicion } from "./suspicion.js";
 export class Suspicions {
   readonly #h: GossipHost;
   readonly #timers = new Map<string, Suspicion>();
-  readonly #answeringPeers: (except: readonly string[]) => number;
 
-  /**
-   * `answeringPeers(except)`: how many members other than `except` answered this
-   * member's last request to them (the members that could still confirm a suspicion).
-   */
-  constructor(host: GossipHost, answeringPeers: (except: readonly string[]) => number = () => Infinity) {
+  constructor(host: GossipHost) {
     this.#h = host;
-    this.#answeringPeers = answeringPeers;
-  }
-
-  /**
-   * Dogpile: the confirmations worth waiting for, k = suspicionMult - 2, but no
-   * more than the members that could give them: those that still answer us (not
-   * the suspect, not the suspecter), and this member itself when another member
-   * suspected first. After a correlated failure, or alone on its side of a
-   * partition, a member has nobody left to confirm its suspicions, and waiting
-   * for them only stretched each to the 6x maximum.
-   */
-  #expected(n: number, suspect: string, from: string): number {
-    const c = this.#h.config;
-    if (!c.lifeguardDogpile) return 0;
-    const k = expectedConfirmations(c.suspicionMult, n);
-    if (k === 0) return 0;
-    const self = c.name;
-    const confirmers = this.#answeringPeers([suspect, from, self]) + (from === self ? 0 : 1);
-    return Math.min(k, confirmers);
   }
 
   start(record: MemberRecord, from: string): void {
@@ -50,7 +26,7 @@ export class Suspicions {
       new Suspicion({
         clock: h.clock,
         from,
-        expected: this.#expected(n, name, from),
+        expected: c.lifeguardDogpile ? expectedConfirmations(c.suspicionMult, n) : 0,
         minMs,
         maxMs: c.lifeguardDogpile ? minMs * c.suspicionMaxTimeoutMult : minMs,
         yieldFirst: c.lifeguardAwareness,
