@@ -2,12 +2,15 @@
  * Membership benchmark (issue 3, MISSION "Membership" goals), run on the seeded
  * simulated network with the LAN preset (T = probe interval = 1 s):
  *   kill -> dead at every member (p50/p99) at N = 5, 50, 200;
+ *   correlated failures: the lone survivor of 2 and of 5, and 7 of 10 crashing
+ *   together (goal: within 2x the single-failure p99 at N = 10);
  *   false deaths at N = 50 with 10% loss; with one member stalled 3 s every 30 s,
  *   with and without Lifeguard; rounds for a capability change to reach everyone;
  *   packets and bytes per member per second from N = 5 to 200; largest datagram.
  * Simulated time, so figures do not depend on the machine's load.
  *
- *   node benchmarks/dist/membership.bench.js [--quick] [--only=kill,loss,stall,caps,traffic]
+ *   node benchmarks/dist/membership.bench.js [--quick] [--only=kill,correlated,loss,stall,caps,traffic]
+ *     [--kill-sizes=5,50,200]
  *   MESH_SEED=<n> replays a run.
  */
 import { createGossip, type Gossip, type GossipInit, LAN_PRESET } from "@mesh/gossip";
@@ -33,6 +36,9 @@ const only = [...args]
   .split(",");
 const seed = process.env.MESH_SEED === undefined ? 1 : Number(process.env.MESH_SEED) >>> 0;
 const wanted = (name: string) => only === undefined || only.includes(name);
+const killSizes = ([...args].find((a) => a.startsWith("--kill-sizes="))?.slice("--kill-sizes=".length) ?? "5,50,200")
+  .split(",")
+  .map(Number);
 
 let maxDatagram = 0;
 
@@ -97,8 +103,8 @@ function row(metric: string, figure: string, goal: string, met: boolean | undefi
   console.log(`  ${metric}: ${figure} (goal ${goal})${met === false ? "  <- NOT MET" : ""}`);
 }
 
-/** Kill one member, time until every survivor marks it dead; replace it; repeat. */
-async function killToDead(n: number, trials: number, goalP50: number, goalP99: number): Promise<void> {
+/** Kill one member, time until every survivor marks it dead; replace it; repeat. Returns the p99 in T. */
+async function killToDead(n: number, trials: number, goalP50?: number, goalP99?: number): Promise<number> {
   const started = performance.now();
   const c = await cluster(n);
   const { net } = c;
@@ -137,8 +143,45 @@ async function killToDead(n: number, trials: number, goalP50: number, goalP99: n
   row(
     `kill -> dead at every member, N=${n} (${trials} kills)`,
     `p50 ${fmt(p50)}T / p99 ${fmt(p99)}T (per member p50 ${fmt(percentile(eachTimes, 50))}T, p99 ${fmt(percentile(eachTimes, 99))}T)`,
-    `${goalP50}T / ${goalP99}T`,
-    p50 <= goalP50 && p99 <= goalP99,
+    goalP50 === undefined || goalP99 === undefined ? "(reference)" : `${goalP50}T / ${goalP99}T`,
+    goalP50 === undefined || goalP99 === undefined ? undefined : p50 <= goalP50 && p99 <= goalP99,
+  );
+  console.log(`    (${fmt((performance.now() - started) / 1000)} s wall)`);
+  return p99;
+}
+
+/**
+ * Correlated failure: `k` of `n` members crash at once; time until every survivor
+ * sees all k dead, over `trials` clusters (seeds seed, seed + 1, …).
+ */
+async function correlatedFailure(n: number, k: number, trials: number, goalT?: number): Promise<void> {
+  const started = performance.now();
+  const times: number[] = [];
+  for (let t = 0; t < trials; t++) {
+    const c = await cluster(n, {}, {}, (seed + t) >>> 0);
+    const { net } = c;
+    await net.run(5 * T + Math.floor(net.random.next() * T));
+    const victims = c.members.slice(n - k);
+    const survivors = c.members.slice(0, n - k);
+    const t0 = net.clock.now();
+    for (const v of victims) v.sim.crash();
+    const names = victims.map((v) => v.gossip.name);
+    const allDead = () =>
+      survivors.every((o) => {
+        const states = new Map(o.gossip.members().map((v) => [v.name, v.state]));
+        return names.every((x) => states.get(x) === "dead");
+      });
+    const ok = await net.runUntil(allDead, 600 * T, 50);
+    if (!ok) throw new Error(`${k} of ${n} crashed: not all dead within 600 T (seed ${(seed + t) >>> 0})`);
+    times.push((net.clock.now() - t0) / T);
+    track(net);
+  }
+  const p99 = percentile(times, 99);
+  row(
+    `${k} of ${n} crash together -> all dead at every survivor (${trials} clusters)`,
+    `p50 ${fmt(percentile(times, 50))}T / p99 ${fmt(p99)}T / max ${fmt(Math.max(...times))}T`,
+    goalT === undefined ? "(reference)" : `p99 <= ${fmt(goalT)}T`,
+    goalT === undefined ? undefined : p99 <= goalT,
   );
   console.log(`    (${fmt((performance.now() - started) / 1000)} s wall)`);
 }
@@ -329,9 +372,19 @@ async function traffic(sizes: readonly number[], windowMs: number): Promise<void
 async function main(): Promise<void> {
   console.log(`membership benchmark (simulation, LAN preset, T = ${T} ms, seed ${seed}${quick ? ", quick" : ""})`);
   if (wanted("kill")) {
-    await killToDead(5, quick ? 20 : 100, 6, 9);
-    await killToDead(50, quick ? 20 : 100, 9, 13);
-    await killToDead(200, quick ? 5 : 30, 12, 16);
+    if (killSizes.includes(5)) await killToDead(5, quick ? 20 : 100, 6, 9);
+    if (killSizes.includes(50)) await killToDead(50, quick ? 20 : 100, 9, 13);
+    if (killSizes.includes(200)) await killToDead(200, quick ? 5 : 30, 12, 16);
+  }
+  if (wanted("correlated")) {
+    const trials = quick ? 20 : 100;
+    // The lone survivor: no peer left to confirm or to nack.
+    await correlatedFailure(2, 1, trials, LAN_PRESET.suspicionMult + 2);
+    // Four probes to find them (two periods each with the buddy, at most doubled by
+    // the health score), then one unconfirmed suspicion: 16 + 24 T.
+    await correlatedFailure(5, 4, trials, 16 + LAN_PRESET.suspicionMult * LAN_PRESET.suspicionMaxTimeoutMult);
+    const single = await killToDead(10, quick ? 20 : 100);
+    await correlatedFailure(10, 7, trials, 2 * single);
   }
   if (wanted("loss")) {
     await lossyFalseDeaths(quick ? 1000 : 10_000, true);

@@ -152,7 +152,7 @@ export class Gossip extends EventEmitter<GossipEvents> {
           : Promise.reject(new MeshError("MESH_ERR_NODE_UNREACHABLE", "no stream to an address that never answered")),
       send: (to, primary, toName) => this.#out.send(to, primary, toName),
     });
-    this.#suspicions = new Suspicions(host, this.#awareness);
+    this.#suspicions = new Suspicions(host);
     this.#fetcher = new MetadataFetcher(host, {
       ping: (to, target, seq) =>
         this.#out.send(
@@ -170,7 +170,12 @@ export class Gossip extends EventEmitter<GossipEvents> {
     });
     this.#antiEntropy = new AntiEntropy(host, this.#guard);
     this.#dropLog = new DropLog(this.#logger, () => this.#clock.now(), "gossip dropped input");
-    this.#out = new Disseminator(host, this.#transport, () => this.#liveCount());
+    this.#out = new Disseminator(
+      host,
+      this.#transport,
+      () => this.#liveCount(),
+      (name) => this.#prober.isSilent(name),
+    );
   }
 
   get name(): string {
@@ -432,6 +437,7 @@ export class Gossip extends EventEmitter<GossipEvents> {
       this.#dropLog.note(decoded.reason, { from: addressKey(from) });
       return;
     }
+    for (const reason of decoded.dropped) countDropped(this.#stats, reason);
     for (const m of decoded.value) {
       try {
         this.#dispatch(m, from);
@@ -452,12 +458,12 @@ export class Gossip extends EventEmitter<GossipEvents> {
         this.#prober.handleIndirectPing(m, from);
         break;
       case MessageType.ack:
-        this.#prober.handleAck(m.seq);
+        this.#prober.handleAck(m.seq, from);
         // An answer from that very address: metadata may now be fetched from it.
         this.#fetcher.answeredFrom(from);
         break;
       case MessageType.nack:
-        this.#prober.handleNack(m.seq);
+        this.#prober.handleNack(m.seq, from);
         break;
       case MessageType.suspect:
         this.#answerStale(m, from);
@@ -643,6 +649,7 @@ export class Gossip extends EventEmitter<GossipEvents> {
         this.#logChange(kind, record.name, record.address, record.incarnation, previous?.state);
         emitMemberChange(this, kind, record, previous);
       },
+      dropped: (reason) => countDropped(this.#stats, reason),
     };
   }
 }

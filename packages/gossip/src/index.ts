@@ -32,6 +32,7 @@ export { relayNackDelayMs } from "./swim/prober.js";
 export * from "./transport/index.js";
 export {
   type Decoded,
+  type DecodedPacket,
   type DecodeFailure,
   decodePacket,
   decodeStreamMessage,

@@ -117,33 +117,79 @@ test("an indirect ping is relayed: ping to the target, its ack forwarded, else a
   assert.equal(gossip.stats().nacksSent, 1);
 });
 
-test("a probe with no ack goes indirect after the timeout, then suspects at the end of the period", async () => {
+/** Runs probes, acking each from its target, until every one of `who` has answered once. */
+function answerProbes(transport: RecordingTransport, clock: FakeClock, who: Map<string, Address>): void {
+  const pending = new Set(who.keys());
+  for (let i = 0; i < 20_000 && pending.size > 0; i++) {
+    clock.advance(1);
+    for (const s of transport.take()) {
+      const m = s.messages[0];
+      if (m?.type === MessageType.ping && pending.has(m.target)) {
+        pending.delete(m.target);
+        transport.deliver(who.get(m.target) as Address, { type: MessageType.ack, seq: m.seq });
+      }
+    }
+  }
+  assert.equal(pending.size, 0, "every member answered a probe");
+}
+
+/** Runs to the next probe and returns its ping (everything sent before it is discarded). */
+function nextPing(transport: RecordingTransport, clock: FakeClock) {
+  for (let i = 0; i < 20_000; i++) {
+    clock.advance(1);
+    const ping = transport.take().find((s) => s.messages[0]?.type === MessageType.ping)?.messages[0];
+    if (ping?.type === MessageType.ping) return ping;
+  }
+  assert.fail("no probe within 20 s");
+}
+
+for (const nacks of [1, 0]) {
+  test(`a probe with no ack goes indirect through members that answered us, then suspects (${nacks} of 2 relays nack)`, async () => {
+    const { transport, clock, gossip } = await member();
+    transport.deliver(B, aliveOf("b", B), aliveOf("c", C), aliveOf("d", D));
+    transport.take();
+    answerProbes(
+      transport,
+      clock,
+      new Map([
+        ["b", B],
+        ["c", C],
+        ["d", D],
+      ]),
+    );
+    const ping = nextPing(transport, clock);
+    const target = ping.target;
+    clock.advance(500);
+    const indirect = transport.take().filter((s) => s.messages[0]?.type === MessageType.indirectPing);
+    assert.equal(indirect.length, 2, "through the two other members (indirectChecks 3, only 2 available)");
+    for (const s of indirect) assert.equal((s.messages[0] as { target: string }).target, target);
+    if (nacks > 0) transport.deliver(indirect[0]?.to as Address, { type: MessageType.nack, seq: ping.seq });
+    const before = gossip.stats().awarenessScore;
+    clock.advance(500);
+    const view = gossip.members().find((m) => m.name === target);
+    assert.equal(view?.state, "suspect");
+    const s = gossip.stats();
+    assert.equal(s.nacksReceived, nacks);
+    // One nack shows that our messages get through: the silent relay is the suspect, not us.
+    // Only when every relay is silent does the probe count against our health, once.
+    assert.equal(s.awarenessScore - before, nacks > 0 ? 0 : 1);
+  });
+}
+
+test("members that never answered a probe are not asked to relay, and their silence does not raise the health score", async () => {
   const { transport, clock, gossip } = await member();
+  // Three members announced by gossip, none of which ever answers.
   transport.deliver(B, aliveOf("b", B), aliveOf("c", C), aliveOf("d", D));
   transport.take();
-  // Run to the first probe.
-  let probe: { to: Address; messages: PacketMessage[] } | undefined;
-  for (let i = 0; i < 2000 && probe === undefined; i++) {
-    clock.advance(1);
-    probe = transport.take().find((s) => s.messages[0]?.type === MessageType.ping);
+  for (let probe = 0; probe < 6; probe++) {
+    const ping = nextPing(transport, clock);
+    assert.ok(ping.seq > 0);
+    clock.advance(600);
+    const indirect = transport.take().filter((s) => s.messages[0]?.type === MessageType.indirectPing);
+    assert.deepEqual(indirect, [], "no indirect probe through a member that never answered");
   }
-  assert.ok(probe, "a probe within one interval");
-  const ping = probe.messages[0];
-  assert.ok(ping?.type === MessageType.ping);
-  const target = ping.target;
-  clock.advance(500);
-  const indirect = transport.take().filter((s) => s.messages[0]?.type === MessageType.indirectPing);
-  assert.equal(indirect.length, 2, "through the two other members (indirectChecks 3, only 2 available)");
-  for (const s of indirect) assert.equal((s.messages[0] as { target: string }).target, target);
-  // One nack comes back, the other indirect prober stays silent.
-  transport.deliver(indirect[0]?.to as Address, { type: MessageType.nack, seq: ping.seq });
-  clock.advance(500);
-  const view = gossip.members().find((m) => m.name === target);
-  assert.equal(view?.state, "suspect");
-  const s = gossip.stats();
-  assert.equal(s.probesFailed, 1);
-  assert.equal(s.nacksReceived, 1);
-  assert.equal(s.awarenessScore, 1, "one missing nack counts against our own health");
+  assert.equal(gossip.stats().awarenessScore, 0);
+  assert.ok(gossip.stats().probesFailed >= 3);
 });
 
 test("buddy: a probe of a suspect member carries the suspicion to it", async () => {

@@ -125,6 +125,38 @@ test("bad input is a decode failure with a reason, never a throw", () => {
   }
 });
 
+test("each part of a compound is decoded on its own: invalid parts are dropped and reported, valid ones kept", () => {
+  const packr = new Packr({ useRecords: false, variableMapSize: true });
+  const ack = encodePacketMessage({ type: MessageType.ack, seq: 9 });
+  const ping = encodePacketMessage({ type: MessageType.ping, seq: 3, target: "b", source: "a" });
+  const badIncarnation = packr.pack([MessageType.alive, "d", 2 ** 53, "h", 1, 0, 1, [], []]);
+  const negative = packr.pack([MessageType.suspect, "c", -1, "a"]);
+  const unknown = packr.pack([99, 1]);
+  const cases: [parts: Uint8Array[], kept: number[], dropped: string[]][] = [
+    [[ack, badIncarnation], [MessageType.ack], ["invalid"]],
+    [
+      [badIncarnation, ping, negative, ack],
+      [MessageType.ping, MessageType.ack],
+      ["invalid", "invalid"],
+    ],
+    [[unknown, ack], [MessageType.ack], ["unknown-type"]],
+    [[ping, ack], [MessageType.ping, MessageType.ack], []],
+  ];
+  for (const [parts, kept, dropped] of cases) {
+    const d = decodePacket(packCompound(parts));
+    assert.ok(d.ok);
+    assert.deepEqual(
+      d.value.map((m) => m.type),
+      kept,
+    );
+    assert.deepEqual(d.dropped, dropped);
+  }
+  // With no valid part, the datagram fails with the first part's reason.
+  const none = decodePacket(packCompound([unknown, badIncarnation]));
+  assert.equal(none.ok, false);
+  if (!none.ok) assert.equal(none.reason, "unknown-type");
+});
+
 test("deeply nested input is rejected, not a stack overflow", () => {
   const deep = new Uint8Array(60_000).fill(0x91); // [[[[…
   const d = decodePacket(deep);

@@ -57,9 +57,10 @@ export class BroadcastQueue {
    * about `recipient` itself: that copy tells the subject (a suspect can refute) but
    * no third party, and at small n the limit is only a couple of sends, so spending
    * one on the subject (often a dead member still probed or gossiped to) can leave a
-   * live member with no copy at all. It goes out but is not counted.
+   * live member with no copy at all. It goes out but is not counted. With
+   * `counted` false no copy is counted (the recipient is a suspect, likely dead).
    */
-  take(budgetBytes: number, maxCount: number, recipient?: string): Uint8Array[] {
+  take(budgetBytes: number, maxCount: number, recipient?: string, counted = true): Uint8Array[] {
     if (this.#byKey.size === 0 || maxCount <= 0) return [];
     if (this.#dirty) {
       // Removed entries are dropped here, in one pass, not one splice each: a push-pull
@@ -79,7 +80,7 @@ export class BroadcastQueue {
       if (q.bytes.length > left) continue;
       out.push(q.bytes);
       left -= q.bytes.length;
-      if (q.key === recipient) continue;
+      if (q.key === recipient || !counted) continue;
       q.transmits++;
       if (q.transmits >= limit) finished = true;
     }

@@ -20,9 +20,17 @@ export class Disseminator {
   readonly #h: GossipHost;
   readonly #transport: Transport;
   readonly #queue: BroadcastQueue;
+  readonly #silent: (name: string) => boolean;
 
-  constructor(host: GossipHost, transport: Transport, clusterSize: () => number) {
+  /** `silent(name)`: the last request sent to `name` went unanswered (copies to it do not count). */
+  constructor(
+    host: GossipHost,
+    transport: Transport,
+    clusterSize: () => number,
+    silent: (name: string) => boolean = () => false,
+  ) {
     this.#h = host;
+    this.#silent = silent;
     this.#transport = transport;
     this.#queue = new BroadcastQueue(host.config.retransmitMult, clusterSize);
   }
@@ -65,7 +73,9 @@ export class Disseminator {
   /**
    * One datagram: the primary messages plus as many piggybacked broadcasts as fit.
    * `toName`, the recipient's member name when known, keeps updates about the
-   * recipient itself from using up their retransmit count (see BroadcastQueue.take).
+   * recipient itself from using up their retransmit count (see BroadcastQueue.take);
+   * a copy to a member we suspect, or that did not answer our last request,
+   * counts for none of them.
    */
   send(to: Address, primary: Uint8Array[], toName?: string): void {
     let used = compoundOverhead(WIRE_LIMITS.maxCompoundMessages);
@@ -75,7 +85,8 @@ export class Disseminator {
       countDropped(this.#h.stats, "oversize-outgoing");
       return;
     }
-    for (const extra of this.#queue.take(room, WIRE_LIMITS.maxCompoundMessages - primary.length, toName))
+    const counted = toName === undefined || this.#counts(toName, this.#h.membership.get(toName)?.state);
+    for (const extra of this.#queue.take(room, WIRE_LIMITS.maxCompoundMessages - primary.length, toName, counted))
       primary.push(extra);
     this.sendPacket(to, packCompound(primary));
   }
@@ -94,6 +105,11 @@ export class Disseminator {
    * death, so that if it is alive after all it can refute. memberlist instead counts
    * dead members among the fan-out targets, which spends the small retransmit budget
    * (4 sends per update at n = 5) on members that are mostly really gone.
+   * Copies to suspects, and to members that left our last request unanswered, go
+   * out but do not count against an update's retransmit budget: after a
+   * correlated failure most fan-out targets are gone, and counted copies to them
+   * left survivors without the news, waiting out their own unconfirmed
+   * suspicions (24 T instead of 4 T).
    */
   gossipRound(): void {
     const h = this.#h;
@@ -122,10 +138,20 @@ export class Disseminator {
     const room = this.#transport.maxPacketSize - compoundOverhead(WIRE_LIMITS.maxCompoundMessages);
     for (let i = 0; i < fanOut; i++) {
       const target = targets[i] as MemberRecord;
-      const messages = this.#queue.take(room, WIRE_LIMITS.maxCompoundMessages, target.name);
+      const messages = this.#queue.take(
+        room,
+        WIRE_LIMITS.maxCompoundMessages,
+        target.name,
+        this.#counts(target.name, target.state),
+      );
       if (messages.length === 0) break;
       this.sendPacket(target.address, packCompound(messages));
     }
+  }
+
+  /** Whether a copy to `name` counts against an update's retransmit budget. */
+  #counts(name: string, state: MemberRecord["state"] | undefined): boolean {
+    return state === "alive" && !this.#silent(name);
   }
 
   /** Moves k random elements to the front (a partial Fisher–Yates). */

@@ -7,6 +7,7 @@ import {
   type Metadata,
   type SuspectMessage,
 } from "../wire/messages.js";
+import { plausibleIncarnation, refutationIncarnation } from "./incarnation.js";
 import { EMPTY_METADATA, isLive, type MemberRecord, sameAddress, sameMetadata } from "./member.js";
 
 export type MemberEventKind = "joined" | "suspect" | "alive" | "dead" | "left" | "updated";
@@ -44,6 +45,8 @@ export interface MembershipEffects {
   /** An alive of this member's own name at another address: an older life, or a live duplicate. */
   selfClaimed(m: AliveMessage): void;
   changed(kind: MemberEventKind, record: MemberRecord, previous: PreviousFacts | undefined): void;
+  /** A message was refused (e.g. "implausible-incarnation", see incarnation.ts). */
+  dropped?(reason: string): void;
 }
 
 /** What a record looked like before a change, for `member:updated` and `capabilities:changed`. */
@@ -82,6 +85,8 @@ function normalise(m: Metadata): Metadata {
  *   dead or left.
  * - about this member itself: any suspect/dead, or an alive that differs from our
  *   own, is refuted by a new incarnation above the accused one, unless leaving.
+ * - any claim far above the incarnation we hold, or at the maximum, is dropped
+ *   (incarnation.ts): incarnations stay in range whatever a peer sends.
  * Dead and left members are kept (see {@link Membership.sweep}) so stale gossip,
  * which always carries an incarnation <= theirs, cannot bring them back.
  */
@@ -147,6 +152,7 @@ export class Membership {
 
   /** `verified`: the name guard found nothing answering at the address we hold. */
   applyAlive(m: AliveMessage, verified = false): void {
+    if (!this.#plausible(m.name, m.incarnation)) return;
     if (m.name === this.local.name) {
       this.#aliveAboutSelf(m);
       return;
@@ -212,6 +218,7 @@ export class Membership {
   }
 
   applySuspect(s: SuspectMessage): void {
+    if (!this.#plausible(s.name, s.incarnation)) return;
     const r = this.#records.get(s.name);
     if (r === this.local && s.incarnation < r.incarnation && !this.#leaving) this.#effects.reassert();
     if (r === undefined || s.incarnation < r.incarnation || !isLive(r.state)) return;
@@ -233,6 +240,7 @@ export class Membership {
   }
 
   applyDead(d: DeadMessage): void {
+    if (!this.#plausible(d.name, d.incarnation)) return;
     const r = this.#records.get(d.name);
     if (r === this.local && d.incarnation < r.incarnation && !this.#leaving) this.#effects.reassert();
     if (r === undefined || d.incarnation < r.incarnation || !isLive(r.state)) return;
@@ -320,8 +328,14 @@ export class Membership {
     this.#refute(m.incarnation);
   }
 
+  #plausible(name: string, claimed: number): boolean {
+    if (plausibleIncarnation(this.#records.get(name)?.incarnation, claimed)) return true;
+    this.#effects.dropped?.("implausible-incarnation");
+    return false;
+  }
+
   #refute(accused: number): void {
-    this.local.incarnation = Math.max(this.local.incarnation + 1, accused + 1);
+    this.local.incarnation = refutationIncarnation(this.local.incarnation, accused);
     this.#effects.refuted();
     this.#effects.broadcast(this.local.name, this.localAlive());
   }

@@ -7,6 +7,12 @@ import { remainingSuspicionMs } from "./math.js";
  * yet counted) shortens it along the curve in {@link remainingSuspicionMs}, down
  * to `minMs` after `expected` confirmations. When it fires, the member is
  * declared dead. Without Lifeguard's dogpile, min = max and expected = 0.
+ *
+ * Nothing else postpones the death: local health (awareness) stretches only the
+ * probe interval and timeout (memberlist awareness.go, the Lifeguard paper). A
+ * member that held its accusations while unsure of its own health never declared
+ * anyone dead once it was the last one standing: its failed probes, with no peer
+ * left to nack, raised its score, and only an ack can lower it.
  */
 export class Suspicion {
   readonly #clock: Clock;
@@ -17,7 +23,6 @@ export class Suspicion {
   readonly #confirmedBy: Set<string>;
   readonly #onTimeout: () => void;
   readonly #yieldFirst: boolean;
-  readonly #holdMs: (() => number) | undefined;
   #confirmations = 0;
   #timer: TimerHandle | undefined;
   #yielded = false;
@@ -37,11 +42,6 @@ export class Suspicion {
      * unread. Costs about a millisecond. @default false (plain SWIM)
      */
     readonly yieldFirst?: boolean | undefined;
-    /**
-     * Local health: asked when the timer runs out; a positive answer postpones the
-     * death by that many ms (a member unsure of its own health does not accuse).
-     */
-    readonly holdMs?: (() => number) | undefined;
   }) {
     this.#clock = options.clock;
     this.#startedAt = options.clock.now();
@@ -50,7 +50,6 @@ export class Suspicion {
     this.#expected = options.expected;
     this.#onTimeout = options.onTimeout;
     this.#yieldFirst = options.yieldFirst ?? false;
-    this.#holdMs = options.holdMs;
     // The member that started the suspicion does not count as a confirmation of it.
     this.#confirmedBy = new Set([options.from]);
     this.#arm(options.expected > 0 ? options.maxMs : options.minMs);
@@ -88,11 +87,6 @@ export class Suspicion {
     if (this.#timer === undefined) return;
     if (this.#yieldFirst && !this.#yielded) {
       this.#arm(0, true);
-      return;
-    }
-    const hold = this.#holdMs?.() ?? 0;
-    if (hold > 0) {
-      this.#arm(hold);
       return;
     }
     this.#timer = undefined;

@@ -1,19 +1,16 @@
 import type { GossipHost } from "../gossip-host.js";
 import type { MemberRecord } from "../members/member.js";
 import { MessageType } from "../wire/message-type.js";
-import type { Awareness } from "./awareness.js";
 import { expectedConfirmations, suspicionTimeoutMs } from "./math.js";
 import { Suspicion } from "./suspicion.js";
 
 /** The suspicion timers of one member, one per suspect member. */
 export class Suspicions {
   readonly #h: GossipHost;
-  readonly #awareness: Awareness;
   readonly #timers = new Map<string, Suspicion>();
 
-  constructor(host: GossipHost, awareness: Awareness) {
+  constructor(host: GossipHost) {
     this.#h = host;
-    this.#awareness = awareness;
   }
 
   start(record: MemberRecord, from: string): void {
@@ -33,11 +30,6 @@ export class Suspicions {
         minMs,
         maxMs: c.lifeguardDogpile ? minMs * c.suspicionMaxTimeoutMult : minMs,
         yieldFirst: c.lifeguardAwareness,
-        // A member whose own health is in doubt (score > 0: its probes fail without
-        // nacks, it had to refute) holds its accusations until it is healthy again;
-        // healthy members still declare real deaths. An isolated member that just got
-        // its network back would otherwise kill the members it could not reach.
-        holdMs: c.lifeguardAwareness ? () => (this.#awareness.score > 0 ? c.probeIntervalMs : 0) : undefined,
         onTimeout: () => {
           this.#timers.delete(name);
           if (!h.isRunning()) return;

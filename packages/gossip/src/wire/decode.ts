@@ -20,7 +20,8 @@ export type Decoded<T> =
 
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: "number" });
 
-const fail = (reason: DecodeFailure): Decoded<never> => ({ ok: false, reason });
+type Failed = { readonly ok: false; readonly reason: DecodeFailure };
+const fail = (reason: DecodeFailure): Failed => ({ ok: false, reason });
 
 /** Thrown inside this module only, to unwind a validation; always caught below. */
 class Invalid {}
@@ -137,24 +138,48 @@ function unpack(bytes: Uint8Array, maxBytes: number): Decoded<unknown> {
   }
 }
 
-function classify(error: unknown): Decoded<never> {
+function classify(error: unknown): Failed {
   if (error instanceof UnknownType) return fail("unknown-type");
   return fail("invalid");
 }
 
-/** Decodes a datagram: one message, or a compound of them. Never throws. */
-export function decodePacket(bytes: Uint8Array): Decoded<PacketMessage[]> {
+/**
+ * A decoded datagram: its valid messages, and why each invalid part of a
+ * compound was dropped (the receiver counts them).
+ */
+export type DecodedPacket =
+  | { readonly ok: true; readonly value: PacketMessage[]; readonly dropped: readonly DecodeFailure[] }
+  | Failed;
+
+const NONE: readonly DecodeFailure[] = Object.freeze([]);
+
+/**
+ * Decodes a datagram: one message, or a compound of them. Never throws. Each
+ * part of a compound is validated on its own: one invalid part (say an
+ * out-of-range incarnation) drops only itself, not the pings and acks packed
+ * with it. A compound with no valid part fails with the first part's reason.
+ */
+export function decodePacket(bytes: Uint8Array): DecodedPacket {
   const raw = unpack(bytes, L.maxPacketBytes);
   if (!raw.ok) return raw;
   const v = raw.value;
-  try {
-    if (Array.isArray(v) && v[0] === MessageType.compound) {
-      if (v.length < 2 || v.length - 1 > L.maxCompoundMessages) return fail("invalid");
-      const out: PacketMessage[] = new Array(v.length - 1);
-      for (let i = 1; i < v.length; i++) out[i - 1] = packetMessage(v[i]);
-      return { ok: true, value: out };
+  if (Array.isArray(v) && v[0] === MessageType.compound) {
+    if (v.length < 2 || v.length - 1 > L.maxCompoundMessages) return fail("invalid");
+    const out: PacketMessage[] = [];
+    let dropped: DecodeFailure[] | undefined;
+    for (let i = 1; i < v.length; i++) {
+      try {
+        out.push(packetMessage(v[i]));
+      } catch (error) {
+        dropped ??= [];
+        dropped.push(classify(error).reason);
+      }
     }
-    return { ok: true, value: [packetMessage(v)] };
+    if (out.length === 0) return fail(dropped?.[0] ?? "invalid");
+    return { ok: true, value: out, dropped: dropped ?? NONE };
+  }
+  try {
+    return { ok: true, value: [packetMessage(v)], dropped: NONE };
   } catch (error) {
     return classify(error);
   }

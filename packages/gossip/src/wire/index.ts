@@ -1,5 +1,5 @@
 export { compoundOverhead, packCompound } from "./compound.js";
-export { type Decoded, type DecodeFailure, decodePacket, decodeStreamMessage } from "./decode.js";
+export { type Decoded, type DecodedPacket, type DecodeFailure, decodePacket, decodeStreamMessage } from "./decode.js";
 export { encodeMetadata, encodePacketMessage, encodeStreamMessage } from "./encode.js";
 export { WIRE_LIMITS } from "./limits.js";
 export { MessageType, type MessageTypeCode, MetadataKind, WireState } from "./message-type.js";

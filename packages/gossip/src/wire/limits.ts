@@ -22,4 +22,18 @@ export const WIRE_LIMITS = {
   maxStreamBytes: 64 * 1024 * 1024,
   /** Incarnations, versions and sequence numbers stay exact in a JS number. */
   maxCounter: Number.MAX_SAFE_INTEGER,
+  /**
+   * The largest incarnation a decoder accepts. Membership drops any claim at this
+   * incarnation or above, so a refutation (the accused incarnation + 1) always
+   * decodes (see members/incarnation.ts).
+   */
+  maxIncarnation: Number.MAX_SAFE_INTEGER,
+  /**
+   * The most one message may move a known member's incarnation forward. Honest
+   * members raise their own incarnation by one per refutation or metadata change,
+   * and a new life of a member takes over its name at the old life's + 1, so no
+   * honest message jumps this far; a hostile one that does is dropped. Reaching
+   * maxIncarnation then takes over 2^33 accepted hostile messages.
+   */
+  maxIncarnationJump: 2 ** 20,
 } as const;
