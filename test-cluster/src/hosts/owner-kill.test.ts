@@ -106,7 +106,11 @@ describe("scenario 3: kill -9 of an owner under load", { skip: hostLabSkip(), ti
     const others = totals(otherReports.values());
     figures["calls for other owners' counters"] = `${others.ok} ok, ${others.failed} failed`;
     report(t, "3", "kill -9 of an owner under load", figures);
-    assert.equal(others.failed, 0, `calls to actors ${VICTIM} did not own never fail (${formatFailures(others.failures)})`);
+    assert.equal(
+      others.failed,
+      0,
+      `calls to actors ${VICTIM} did not own never fail (${formatFailures(others.failures)})`,
+    );
     assert.equal(others.violations, 0, "the other counters keep their state");
   });
 });
