@@ -13,7 +13,7 @@ import type { ClusterProcess } from "../../../scripts/dist/cluster-process.js";
 import type { LoadReport } from "../../../scripts/dist/cluster-protocol.js";
 import { report } from "../netns/figures.js";
 import { HostCluster } from "../netns/host-cluster.js";
-import { callerIds, COUNTER_CAPABILITY, counterRequests, formatFailures, totals } from "../netns/load.js";
+import { COUNTER_CAPABILITY, callerIds, counterRequests, formatFailures, totals } from "../netns/load.js";
 import { hostLabSkip } from "../netns/requirements.js";
 import { detectionBoundMs, eventAt, lastState } from "../support/loopback.js";
 

@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
-import type { NodePlan } from "../../../scripts/dist/cluster-args.js";
 import { moduleFor } from "../../../scripts/dist/cluster-actors.js";
+import type { NodePlan } from "../../../scripts/dist/cluster-args.js";
 import { checkRouting, collectActors, driveCalls } from "../../../scripts/dist/cluster-harness.js";
 import { countPlacement, judge } from "../../../scripts/dist/cluster-report.js";
 import { report } from "../netns/figures.js";

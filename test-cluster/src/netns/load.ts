@@ -4,10 +4,11 @@
  * actors, one call in flight per id, so every reply must be the id's previous value
  * + 1, and the count an actor holds at the end must equal the calls that succeeded.
  */
+
+import { waitFor } from "@mesh/testing";
 import { COUNTER_READ, moduleFor } from "../../../scripts/dist/cluster-actors.js";
 import type { ClusterProcess } from "../../../scripts/dist/cluster-process.js";
 import type { LoadReport, LoadSpec, WireRequest } from "../../../scripts/dist/cluster-protocol.js";
-import { waitFor } from "@mesh/testing";
 
 /** The capability of the counters the scenarios load (module CounterActor). */
 export const COUNTER_CAPABILITY = "counter";
