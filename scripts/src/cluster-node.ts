@@ -51,6 +51,7 @@ function toWireMember(m: MemberView): WireMember {
     incarnation: m.incarnation,
     address: { host: m.address.host, port: m.address.port },
     capabilities: [...m.capabilities],
+    tags: { ...m.tags },
   };
 }
 

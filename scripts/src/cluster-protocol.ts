@@ -148,6 +148,8 @@ export interface WireMember {
   readonly incarnation: number;
   readonly address: { readonly host: string; readonly port: number };
   readonly capabilities: readonly string[];
+  /** Gossip tags: `call` is the member's call endpoint ("host:port"). */
+  readonly tags: Readonly<Record<string, string>>;
 }
 
 /** The child's view of the cluster: its members and, per capability asked, the nodes it routes to. */

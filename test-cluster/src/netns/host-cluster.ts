@@ -127,6 +127,28 @@ export class HostCluster {
     return proc;
   }
 
+  /**
+   * A process that is not one of the cluster's nodes, on host `hostName`: a node with
+   * another secret (`plan` and `secret`), or any program speaking the child protocol
+   * (`entry`). Killed with the cluster.
+   */
+  async startStranger(
+    plan: NodePlan,
+    hostName: string,
+    options: { secret?: string; entry?: string } = {},
+  ): Promise<ClusterProcess> {
+    const { ip } = this.lab.host(hostName);
+    const own = this.spec({ ...plan, name: hostName }, options.secret === undefined ? {} : { secret: options.secret });
+    const spec: ChildNodeSpec = { ...own, name: plan.name, capabilities: plan.capabilities, bindHost: ip };
+    const proc = await ClusterProcess.start({
+      spec,
+      launcher: this.lab.launcher(hostName),
+      ...(options.entry === undefined ? {} : { entry: options.entry }),
+    });
+    this.#all.push(proc);
+    return proc;
+  }
+
   /** A new process under the same name on the same host, after the old one is gone (killed or stopped). */
   async restart(name: string): Promise<ClusterProcess> {
     const plan = this.#plans.get(name);
