@@ -79,11 +79,11 @@ describe("scenario 3: kill -9 of an owner under load", { skip: hostLabSkip(), ti
     }
 
     const figures: Record<string, string | number> = { "detection bound (ms)": boundMs };
+    const checks: (() => void)[] = [];
     for (const p of survivors) {
       const r = victimReports.get(p.name) as LoadReport;
       const deadAt = eventAt(p, "member:dead", VICTIM, killedAt);
-      assert.ok(deadAt !== undefined, `${p.name} marked ${VICTIM} dead`);
-      const detectionMs = deadAt - killedAt;
+      const detectionMs = deadAt === undefined ? Number.NaN : deadAt - killedAt;
       const ids = plans.get(p.name)?.victims ?? [];
       const recoveredMs = Math.max(...ids.map((id) => (r.lastOwner[id]?.since ?? Number.NaN) - killedAt));
       figures[`${p.name}: kill -> dead (ms)`] = detectionMs;
@@ -92,20 +92,24 @@ describe("scenario 3: kill -9 of an owner under load", { skip: hostLabSkip(), ti
       figures[`${p.name}: slowest failure (ms)`] = Math.round(
         Math.max(0, ...Object.values(r.failures).map((f) => f.maxLatencyMs)),
       );
-      assert.ok(detectionMs <= boundMs, `${p.name} detected the death after ${detectionMs} ms > ${boundMs}`);
-      assert.ok(
-        recoveredMs <= detectionMs + 1_000,
-        `${p.name}: counters back after ${Math.round(recoveredMs)} ms, more than detection ${detectionMs} ms + 1 s`,
-      );
-      for (const [code, f] of Object.entries(r.failures)) {
-        assert.ok(f.retryable, `${code} is retryable`);
-        assert.notEqual(code, "MESH_ERR_TIMEOUT", "calls to the dead owner fail fast, they do not time out");
-        assert.ok(f.maxLatencyMs < CALL_TIMEOUT_MS / 2, `${code} took up to ${f.maxLatencyMs} ms`);
-      }
+      checks.push(() => {
+        assert.ok(deadAt !== undefined, `${p.name} marked ${VICTIM} dead`);
+        assert.ok(detectionMs <= boundMs, `${p.name} detected the death after ${detectionMs} ms > ${boundMs}`);
+        assert.ok(
+          recoveredMs <= detectionMs + 1_000,
+          `${p.name}: counters back after ${Math.round(recoveredMs)} ms, more than detection ${detectionMs} ms + 1 s`,
+        );
+        for (const [code, f] of Object.entries(r.failures)) {
+          assert.ok(f.retryable, `${code} is retryable`);
+          assert.notEqual(code, "MESH_ERR_TIMEOUT", "calls to the dead owner fail fast, they do not time out");
+          assert.ok(f.maxLatencyMs < CALL_TIMEOUT_MS / 2, `${code} took up to ${f.maxLatencyMs} ms`);
+        }
+      });
     }
     const others = totals(otherReports.values());
     figures["calls for other owners' counters"] = `${others.ok} ok, ${others.failed} failed`;
     report(t, "3", "kill -9 of an owner under load", figures);
+    for (const check of checks) check();
     assert.equal(
       others.failed,
       0,

@@ -20,6 +20,15 @@ export function fullRun(): boolean {
   return process.env.MESH_HOSTS_FULL === "1";
 }
 
+/**
+ * For the scenarios that only the full run has (5 to 8): run them in a full run, or
+ * in short form with MESH_HOSTS_QUICK=1 (to work on the harness); skip them otherwise.
+ */
+export function fullRunSkip(): false | string {
+  if (!fullRun() && process.env.MESH_HOSTS_QUICK !== "1") return "full run only (pnpm test:hosts:full)";
+  return hostLabSkip();
+}
+
 /** `figure` in a full run, `short` otherwise. */
 export function scale<T>(short: T, full: T): T {
   return fullRun() ? full : short;

@@ -1,0 +1,74 @@
+/**
+ * `pnpm test:hosts:full`: every host scenario at full size (MESH_HOSTS_FULL=1), one
+ * file at a time, then test-cluster/RESULTS.md with the date, the machine, each
+ * scenario's verdict (and first error), its figures, and memberlist's published
+ * figures where there are any. Each scenario file runs with a deadline; a leftover
+ * lab is removed after each one.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpus, release, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { removeLeftovers } from "./leftovers.js";
+import { type Verdict, writeResults } from "./results.js";
+
+const hostsDir = fileURLToPath(new URL("../hosts/", import.meta.url));
+const resultsFile = fileURLToPath(new URL("../../RESULTS.md", import.meta.url));
+/** The longest one scenario file may run, in ms. */
+const FILE_DEADLINE_MS = 40 * 60_000;
+
+function runFile(file: string, figuresDir: string): Promise<Verdict> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--test", "--test-timeout=2400000", join(hostsDir, file)], {
+      env: { ...process.env, MESH_HOSTS_FULL: "1", MESH_HOSTS_FIGURES: figuresDir },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let output = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (chunk: string) => {
+      output += chunk;
+      process.stdout.write(chunk);
+    });
+    const timer = setTimeout(() => child.kill("SIGTERM"), FILE_DEADLINE_MS);
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      const errors = [...output.matchAll(/^\s+error: (['"])(.*)\1$/gm)].map((m) => m[2] as string);
+      const failures = errors.filter((e) => !/subtests? failed/.test(e));
+      resolve({
+        file,
+        passed: code === 0,
+        outcome: code === 0 ? "pass" : signal !== null ? `killed (${signal})` : "FAIL",
+        errors: failures,
+        seconds: Math.round((performance.now() - started) / 1000),
+      });
+    });
+  });
+}
+
+const figuresDir = mkdtempSync(join(tmpdir(), "mesh-hosts-figures-"));
+const only = process.argv.slice(2);
+const files = readdirSync(hostsDir)
+  .filter((f) => f.endsWith(".test.js"))
+  .filter((f) => only.length === 0 || only.some((o) => f.startsWith(o)))
+  .sort();
+const verdicts: Verdict[] = [];
+for (const file of files) {
+  console.log(`\n== ${file}`);
+  verdicts.push(await runFile(file, figuresDir));
+  removeLeftovers();
+}
+const figures = readdirSync(figuresDir)
+  .filter((f) => f.endsWith(".json"))
+  .map((f) => JSON.parse(readFileSync(join(figuresDir, f), "utf8")));
+rmSync(figuresDir, { recursive: true, force: true });
+const cpu = cpus();
+writeResults(resultsFile, {
+  date: new Date().toISOString(),
+  machine: `${cpu.length} × ${cpu[0]?.model.trim() ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Linux ${release()}, Node.js ${process.version}`,
+  verdicts,
+  figures,
+});
+console.log(`\nwrote ${resultsFile}`);
+process.exit(verdicts.every((v) => v.passed) ? 0 : 1);
