@@ -45,6 +45,11 @@ export function register(key: string, undo: Undo): void {
   registry.set(key, undo);
 }
 
+/** Forgets the undo registered under `key` without running it (what it undoes was never made). */
+export function forget(key: string): void {
+  registry.delete(key);
+}
+
 /** Runs and forgets the undo registered under `key`, if any. */
 export function release(key: string): void {
   undoNow(key);

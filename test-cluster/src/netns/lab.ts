@@ -14,7 +14,7 @@
  * (cleanup.ts) as soon as it exists.
  */
 import { readdirSync } from "node:fs";
-import { deleteNamespaceSync, register, release } from "./cleanup.js";
+import { deleteNamespaceSync, forget, register, release } from "./cleanup.js";
 import { inNamespace, run } from "./shell.js";
 
 /** The prefix of every namespace the lab creates. */
@@ -52,6 +52,20 @@ function usedOctets(): Set<number> {
   return used;
 }
 
+/** The PIDs owning a lab switch on `octet` now. */
+function switchOwners(octet: number): number[] {
+  let names: string[] = [];
+  try {
+    names = readdirSync("/run/netns");
+  } catch {
+    return [];
+  }
+  return names.flatMap((name) => {
+    const match = new RegExp(`^mtc-${octet}-(\\d+)-sw$`).exec(name);
+    return match === null ? [] : [Number(match[1])];
+  });
+}
+
 export class HostLab {
   /** `<octet>-<pid>`: in every name the lab creates. */
   readonly runId: string;
@@ -70,19 +84,39 @@ export class HostLab {
 
   /** Creates the switch and one host per name. Removes everything again if a step fails. */
   static async create(hostNames: readonly string[]): Promise<HostLab> {
-    const used = usedOctets();
-    const free = Array.from({ length: 250 }, (_, i) => i + 1).filter((o) => !used.has(o));
-    const octet = free[Math.floor(Math.random() * free.length)];
-    if (octet === undefined) throw new Error(`no free /24 left in ${LAB_NET}.0.0/16`);
-    const lab = new HostLab(octet);
+    const lab = await HostLab.#claimSubnet();
     try {
-      await lab.#createSwitch();
       for (const name of hostNames) await lab.addHost(name);
     } catch (error) {
       await lab.destroy();
       throw error;
     }
     return lab;
+  }
+
+  /**
+   * Picks a /24 no other lab uses and creates the switch under it; if another lab
+   * claimed the same /24 at the same moment (both switches exist), the one with the
+   * higher PID gives it up and tries another.
+   */
+  static async #claimSubnet(): Promise<HostLab> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const used = usedOctets();
+      const free = Array.from({ length: 250 }, (_, i) => i + 1).filter((o) => !used.has(o));
+      const octet = free[Math.floor(Math.random() * free.length)];
+      if (octet === undefined) throw new Error(`no free /24 left in ${LAB_NET}.0.0/16`);
+      const lab = new HostLab(octet);
+      try {
+        await lab.#createSwitch();
+      } catch (error) {
+        await lab.destroy();
+        throw error;
+      }
+      const rivals = switchOwners(octet).filter((pid) => pid !== process.pid);
+      if (rivals.every((pid) => pid > process.pid)) return lab;
+      await lab.destroy();
+    }
+    throw new Error(`could not claim a /24 of ${LAB_NET}.0.0/16 for a lab`);
   }
 
   /** Every host, in creation order. */
@@ -208,8 +242,14 @@ export class HostLab {
   }
 
   async #namespace(ns: string): Promise<void> {
-    // Registered before it exists: a failure or signal between the two still removes it.
+    // Registered before it exists: a signal while `ip` runs still removes it. If `ip`
+    // fails, it was not made (or is someone else's): forget it, never delete it.
     register(ns, () => deleteNamespaceSync(ns));
-    await run("ip", ["netns", "add", ns]);
+    try {
+      await run("ip", ["netns", "add", ns]);
+    } catch (error) {
+      forget(ns);
+      throw error;
+    }
   }
 }
