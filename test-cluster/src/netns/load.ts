@@ -119,6 +119,12 @@ export function totals(reports: Iterable<LoadReport>): {
   return { ok, failed, violations, failures, maxLatencyMs };
 }
 
+/** The first few counter replies out of sequence, across callers: "id: expected 8, got 1; …". */
+export function violationSamples(reports: Iterable<LoadReport>, max = 5): string {
+  const samples = [...reports].flatMap((r) => r.counterViolations).slice(0, max);
+  return samples.map((v) => `${v.id}: expected ${v.expected}, got ${String(v.got)}`).join("; ") || "none";
+}
+
 /** "CODE x3, OTHER x1", or "none". */
 export function formatFailures(failures: Readonly<Record<string, number>>): string {
   const parts = Object.entries(failures).map(([code, n]) => `${code} x${n}`);
