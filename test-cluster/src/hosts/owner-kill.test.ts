@@ -73,11 +73,15 @@ describe("scenario 3: kill -9 of an owner under load", { skip: hostLabSkip(), ti
         }),
       );
     };
-    await waitFor(`every counter of ${VICTIM} to answer from its new owner`, recovered, {
+    // A recovery that never comes still gets its figures reported before the test fails.
+    const notRecovered = await waitFor(`every counter of ${VICTIM} to answer from its new owner`, recovered, {
       timeoutMs: boundMs + 10_000,
       intervalMs: 50,
       describe: () => survivors.map((s) => `${s.name} sees ${VICTIM} ${lastState(s, VICTIM)}`).join(", "),
-    });
+    }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     const victimReports = new Map<string, LoadReport>();
     const otherReports = new Map<string, LoadReport>();
     for (const p of survivors) {
@@ -116,6 +120,7 @@ describe("scenario 3: kill -9 of an owner under load", { skip: hostLabSkip(), ti
     const others = totals(otherReports.values());
     figures["calls for other owners' counters"] = `${others.ok} ok, ${others.failed} failed`;
     report(t, "3", "kill -9 of an owner under load", figures);
+    if (notRecovered !== undefined) throw notRecovered;
     for (const check of checks) check();
     assert.equal(
       others.failed,
