@@ -3,7 +3,8 @@
  * file at a time, then test-cluster/RESULTS.md with the date, the machine, each
  * scenario's verdict (and first error), its figures, and memberlist's published
  * figures where there are any. Each scenario file runs with a deadline; a leftover
- * lab is removed after each one.
+ * lab is removed after each one. Arguments select files by name prefix; the others
+ * keep what test-cluster/results.json holds from an earlier run.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -11,10 +12,19 @@ import { cpus, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { removeLeftovers } from "./leftovers.js";
-import { type Verdict, writeResults } from "./results.js";
+import {
+  type FileResult,
+  readRecord,
+  type ScenarioFigures,
+  type Verdict,
+  writeRecord,
+  writeResults,
+} from "./results.js";
 
 const hostsDir = fileURLToPath(new URL("../hosts/", import.meta.url));
 const resultsFile = fileURLToPath(new URL("../../RESULTS.md", import.meta.url));
+/** The same results, machine-readable: what a later run of some files merges into. */
+const recordFile = fileURLToPath(new URL("../../results.json", import.meta.url));
 /** The longest one scenario file may run, in ms. */
 const FILE_DEADLINE_MS = 40 * 60_000;
 
@@ -47,28 +57,30 @@ function runFile(file: string, figuresDir: string): Promise<Verdict> {
   });
 }
 
-const figuresDir = mkdtempSync(join(tmpdir(), "mesh-hosts-figures-"));
 const only = process.argv.slice(2);
 const files = readdirSync(hostsDir)
   .filter((f) => f.endsWith(".test.js"))
   .filter((f) => only.length === 0 || only.some((o) => f.startsWith(o)))
   .sort();
-const verdicts: Verdict[] = [];
+const cpu = cpus();
+const machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Linux ${release()}, Node.js ${process.version}`;
+// A run of some files keeps what an earlier run recorded for the others.
+const kept = readRecord(recordFile).filter((entry) => !files.includes(entry.verdict.file));
+const entries: FileResult[] = [];
 for (const file of files) {
   console.log(`\n== ${file}`);
-  verdicts.push(await runFile(file, figuresDir));
+  const figuresDir = mkdtempSync(join(tmpdir(), "mesh-hosts-figures-"));
+  const at = new Date().toISOString();
+  const verdict = await runFile(file, figuresDir);
   removeLeftovers();
+  const figures = readdirSync(figuresDir)
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => JSON.parse(readFileSync(join(figuresDir, f), "utf8")) as ScenarioFigures);
+  rmSync(figuresDir, { recursive: true, force: true });
+  entries.push({ at, machine, verdict, figures });
 }
-const figures = readdirSync(figuresDir)
-  .filter((f) => f.endsWith(".json"))
-  .map((f) => JSON.parse(readFileSync(join(figuresDir, f), "utf8")));
-rmSync(figuresDir, { recursive: true, force: true });
-const cpu = cpus();
-writeResults(resultsFile, {
-  date: new Date().toISOString(),
-  machine: `${cpu.length} × ${cpu[0]?.model.trim() ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Linux ${release()}, Node.js ${process.version}`,
-  verdicts,
-  figures,
-});
+const all = [...kept, ...entries].sort((a, b) => a.verdict.file.localeCompare(b.verdict.file));
+writeRecord(recordFile, all);
+writeResults(resultsFile, all);
 console.log(`\nwrote ${resultsFile}`);
-process.exit(verdicts.every((v) => v.passed) ? 0 : 1);
+process.exit(entries.every((e) => e.verdict.passed) ? 0 : 1);

@@ -3,7 +3,7 @@
  * verdict per scenario file, each scenario's figures, and memberlist's published
  * figures for comparison where they exist.
  */
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
 export interface Verdict {
   readonly file: string;
@@ -20,11 +20,26 @@ export interface ScenarioFigures {
   readonly figures: Readonly<Record<string, unknown>>;
 }
 
-export interface RunResults {
-  readonly date: string;
+/** One scenario file's run: when, where, its verdict and the figures it reported. */
+export interface FileResult {
+  readonly at: string;
   readonly machine: string;
-  readonly verdicts: readonly Verdict[];
+  readonly verdict: Verdict;
   readonly figures: readonly ScenarioFigures[];
+}
+
+export function readRecord(file: string): FileResult[] {
+  if (!existsSync(file)) return [];
+  try {
+    const parsed = JSON.parse(readFileSync(file, "utf8")) as unknown;
+    return Array.isArray(parsed) ? (parsed as FileResult[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+export function writeRecord(file: string, results: readonly FileResult[]): void {
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 }
 
 /** Published memberlist / Lifeguard figures next to the scenarios they compare with. */
@@ -48,28 +63,29 @@ function cell(value: unknown): string {
   return String(value).replaceAll("|", "\\|").replaceAll("\n", " ");
 }
 
-export function formatResults(run: RunResults): string {
+export function formatResults(results: readonly FileResult[]): string {
+  const machines = [...new Set(results.map((r) => r.machine))];
   const lines: string[] = [
     "# test-cluster: results of the full host run",
     "",
     "Written by `pnpm test:hosts:full` (every scenario of `test-cluster/src/hosts/` at full size, one",
-    "file at a time, each node a process in its own network namespace on a private bridge). Do not edit",
-    "by hand: run it again.",
+    "file at a time, each node a process in its own network namespace on a private bridge; the",
+    "same data is in `results.json`). Do not edit by hand: run it again.",
     "",
-    `- date: ${run.date}`,
-    `- machine: ${run.machine}`,
+    `- machine: ${machines.join("; ") || "none yet"}`,
     "",
     "## Verdicts",
     "",
-    "| scenario file | outcome | time (s) | first failure |",
-    "| --- | --- | --- | --- |",
-    ...run.verdicts.map(
-      (v) => `| ${v.file.replace(/\.test\.js$/, "")} | ${v.outcome} | ${v.seconds} | ${cell(v.errors[0] ?? "")} |`,
+    "| scenario file | run at | outcome | time (s) | first failure |",
+    "| --- | --- | --- | --- | --- |",
+    ...results.map(
+      ({ at, verdict: v }) =>
+        `| ${v.file.replace(/\.test\.js$/, "")} | ${at.slice(0, 16).replace("T", " ")} UTC | ${v.outcome} | ${v.seconds} | ${cell(v.errors[0] ?? "")} |`,
     ),
     "",
     "## Figures",
   ];
-  const sorted = [...run.figures].sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true }));
+  const sorted = results.flatMap((r) => r.figures).sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true }));
   for (const s of sorted) {
     lines.push("", `### ${s.id}. ${s.title}`, "", "| figure | value |", "| --- | --- |");
     for (const [key, value] of Object.entries(s.figures)) lines.push(`| ${cell(key)} | ${cell(value)} |`);
@@ -79,6 +95,6 @@ export function formatResults(run: RunResults): string {
   return `${lines.join("\n")}\n`;
 }
 
-export function writeResults(file: string, run: RunResults): void {
-  writeFileSync(file, formatResults(run));
+export function writeResults(file: string, results: readonly FileResult[]): void {
+  writeFileSync(file, formatResults(results));
 }
