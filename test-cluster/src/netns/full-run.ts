@@ -28,6 +28,18 @@ const recordFile = fileURLToPath(new URL("../../results.json", import.meta.url))
 /** The longest one scenario file may run, in ms. */
 const FILE_DEADLINE_MS = 40 * 60_000;
 
+/** The assertion messages in TAP output: `error: '…'` lines and the first line of `error: |-` blocks. */
+function failureMessages(output: string): string[] {
+  const messages: string[] = [];
+  const lines = output.split("\n");
+  for (const [i, line] of lines.entries()) {
+    const quoted = /^\s+error: (['"])(.*)\1$/.exec(line);
+    if (quoted !== null) messages.push(quoted[2] as string);
+    else if (/^\s+error: \|-$/.test(line)) messages.push((lines[i + 1] ?? "").trim());
+  }
+  return messages.filter((m) => m !== "" && !/subtests? failed/.test(m));
+}
+
 function runFile(file: string, figuresDir: string): Promise<Verdict> {
   const started = performance.now();
   return new Promise((resolve) => {
@@ -44,8 +56,7 @@ function runFile(file: string, figuresDir: string): Promise<Verdict> {
     const timer = setTimeout(() => child.kill("SIGTERM"), FILE_DEADLINE_MS);
     child.on("exit", (code, signal) => {
       clearTimeout(timer);
-      const errors = [...output.matchAll(/^\s+error: (['"])(.*)\1$/gm)].map((m) => m[2] as string);
-      const failures = errors.filter((e) => !/subtests? failed/.test(e));
+      const failures = failureMessages(output);
       resolve({
         file,
         passed: code === 0,

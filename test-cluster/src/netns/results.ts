@@ -76,11 +76,11 @@ export function formatResults(results: readonly FileResult[]): string {
     "",
     "## Verdicts",
     "",
-    "| scenario file | run at | outcome | time (s) | first failure |",
+    "| scenario file | run at | outcome | time (s) | failures |",
     "| --- | --- | --- | --- | --- |",
     ...results.map(
       ({ at, verdict: v }) =>
-        `| ${v.file.replace(/\.test\.js$/, "")} | ${at.slice(0, 16).replace("T", " ")} UTC | ${v.outcome} | ${v.seconds} | ${cell(v.errors[0] ?? "")} |`,
+        `| ${v.file.replace(/\.test\.js$/, "")} | ${at.slice(0, 16).replace("T", " ")} UTC | ${v.outcome} | ${v.seconds} | ${cell(v.errors.join(" · "))} |`,
     ),
     "",
     "## Figures",
