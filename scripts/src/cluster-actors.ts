@@ -61,11 +61,14 @@ export class PaymentActor {
 
 /**
  * A counter whose reply is its new value: a caller that alone increments an id sees
- * 1, 2, 3, … and any gap or reset shows lost (or doubled) state.
+ * 1, 2, 3, … and any gap or reset shows lost (or doubled) state. The payload "read"
+ * answers the count without changing it, so a test can compare the effects a counter
+ * holds with the calls that succeeded.
  */
 export class CounterActor {
   #count = 0;
-  handleCall(): unknown {
+  handleCall(payload: unknown): unknown {
+    if (payload === COUNTER_READ) return this.#count;
     return ++this.#count;
   }
   snapshot(): unknown {
@@ -75,6 +78,9 @@ export class CounterActor {
     if (typeof state === "number") this.#count = state;
   }
 }
+
+/** The payload that reads a CounterActor without incrementing it. */
+export const COUNTER_READ = "read";
 
 const SEED_MODULES: Readonly<Record<string, string>> = Object.freeze({
   game: "GameActor",

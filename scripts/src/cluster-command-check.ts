@@ -2,6 +2,7 @@
  * Validation of what crosses IPC into a cluster child. A child never trusts a message:
  * anything malformed is answered with an error naming what was wrong, never thrown.
  */
+import { isIPv4 } from "node:net";
 import type { ChildNodeSpec, Command, WireRequest } from "./cluster-protocol.js";
 
 type Check<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -54,6 +55,7 @@ export function checkCommand(value: unknown): Check<Command> {
     case "stats":
     case "members":
     case "actors":
+    case "process":
     case "stop":
       return ok;
     case "call":
@@ -70,6 +72,9 @@ export function checkCommand(value: unknown): Check<Command> {
       for (const key of ["backoffMs", "pauseMs"] as const) {
         const v = value[key];
         if (v !== undefined && !(typeof v === "number" && v >= 0)) return fail(`${key} must be a number >= 0`);
+      }
+      if (value.maxCalls !== undefined && !isPositiveInteger(value.maxCalls)) {
+        return fail("maxCalls must be a positive integer");
       }
       return ok;
     }
@@ -95,6 +100,9 @@ export function checkSpec(value: unknown): Check<ChildNodeSpec> {
     return fail("spec.clusterCapabilities must be an array of non-empty strings");
   }
   if (!isRecord(value.network)) return fail("spec.network must be an object");
+  if (value.bindHost !== undefined && !(typeof value.bindHost === "string" && isIPv4(value.bindHost))) {
+    return fail("spec.bindHost must be an IPv4 address");
+  }
   for (const key of ["callTimeoutMs", "stopTimeoutMs"] as const) {
     if (value[key] !== undefined && !isPositiveInteger(value[key]))
       return fail(`spec.${key} must be a positive integer`);

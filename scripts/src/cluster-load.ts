@@ -28,6 +28,10 @@ export class Load {
   readonly #failureSamples: CallOutcome[] = [];
   readonly #servedBy: Record<string, { count: number; firstAt: number; lastAt: number }> = {};
   readonly #lastOwner: Record<string, { node: string; since: number }> = {};
+  readonly #answeredBy: Record<string, string[]> = {};
+  /** Calls started so far (counted against maxCalls). */
+  #started = 0;
+  #finished = false;
   readonly #counters: Record<string, number> = {};
   readonly #violations: { id: string; expected: number; got: unknown }[] = [];
   #violationCount = 0;
@@ -37,6 +41,9 @@ export class Load {
     this.#spec = spec;
     this.#run = run;
     for (let k = 0; k < spec.concurrency; k++) this.#workers.push(this.#worker(k));
+    void Promise.all(this.#workers).then(() => {
+      this.#finished = true;
+    });
   }
 
   /** Stops the workers after their current call and returns the report. */
@@ -57,6 +64,8 @@ export class Load {
       failureSamples: this.#failureSamples,
       servedBy: this.#servedBy,
       lastOwner: this.#lastOwner,
+      answeredBy: this.#answeredBy,
+      finished: this.#finished,
       counterViolations: this.#violations,
       counterViolationCount: this.#violationCount,
       counters: this.#counters,
@@ -68,7 +77,9 @@ export class Load {
     const { requests, concurrency } = this.#spec;
     const mine = requests.filter((_, i) => i % concurrency === k);
     if (mine.length === 0) return;
-    for (let i = 0; this.#running; i = (i + 1) % mine.length) {
+    const max = this.#spec.maxCalls ?? Number.POSITIVE_INFINITY;
+    for (let i = 0; this.#running && this.#started < max; i = (i + 1) % mine.length) {
+      this.#started++;
       const request = mine[i] as WireRequest;
       const outcome = await this.#run(request);
       this.#record(outcome);
@@ -111,7 +122,12 @@ export class Load {
     served.count++;
     served.lastAt = end;
     const last = this.#lastOwner[outcome.id];
-    if (last?.node !== outcome.node) this.#lastOwner[outcome.id] = { node: outcome.node, since: end };
+    if (last?.node !== outcome.node) {
+      this.#lastOwner[outcome.id] = { node: outcome.node, since: end };
+      const nodes = this.#answeredBy[outcome.id] ?? [];
+      this.#answeredBy[outcome.id] = nodes;
+      if (!nodes.includes(outcome.node)) nodes.push(outcome.node);
+    }
     if (this.#spec.checkCounter === true) this.#checkCounter(outcome.id, outcome.response);
   }
 

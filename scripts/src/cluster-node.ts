@@ -3,7 +3,7 @@
  * test) with `child_process.fork(cluster-node.js, [JSON spec])` and an IPC channel:
  * it creates the node, reports `ready`, forwards membership events with their wall
  * clock time, and answers commands (call, cast, callMany, stats, members, view,
- * owners, actors, loadStart/loadPeek/loadStop, stop) by request id. A malformed command gets
+ * owners, actors, loadStart/loadPeek/loadStop, process, stop) by request id. A malformed command gets
  * an error reply; it never crashes the process.
  *
  * It exits when told to stop, on SIGTERM (graceful stop first), or when the parent
@@ -53,6 +53,7 @@ function toWireMember(m: MemberView): WireMember {
     incarnation: m.incarnation,
     address: { host: m.address.host, port: m.address.port },
     capabilities: [...m.capabilities],
+    tags: { ...m.tags },
   };
 }
 
@@ -155,6 +156,10 @@ class ClusterChild {
         this.#loads.delete(command.loadId);
         return load.stop();
       }
+      case "process": {
+        const memory = process.memoryUsage();
+        return { pid: process.pid, rss: memory.rss, heapUsed: memory.heapUsed, external: memory.external };
+      }
       case "stop":
         await this.stop();
         return null;
@@ -241,12 +246,15 @@ async function main(): Promise<void> {
 
   try {
     spec = readSpec();
+    // A node uses one address, whatever the network options say: multicast is sent and
+    // joined on it and the gossip and call endpoints bind to it — 127.0.0.1 for a local
+    // cluster, the namespace's own address on a test host.
+    const bindHost = spec.bindHost ?? "127.0.0.1";
     const node = await createNode({
       ...spec.network,
-      // A local cluster stays on loopback, whatever the spec says: multicast is sent and
-      // joined on 127.0.0.1 and the gossip and call endpoints bind there.
-      multicastInterface: "127.0.0.1",
-      host: "127.0.0.1",
+      multicastInterface: bindHost,
+      host: bindHost,
+      advertiseHost: bindHost,
       name: spec.name,
       capabilities: spec.capabilities,
       actors: actorsFor(spec.clusterCapabilities),

@@ -7,7 +7,7 @@
  * Every process started here is remembered until it exits, and SIGKILLed if this
  * process exits first, so neither a failed test nor a crashed script leaves one behind.
  */
-import { type ChildProcess, fork } from "node:child_process";
+import { type ChildProcess, fork, type StdioOptions, spawn } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { fileURLToPath } from "node:url";
 import type {
@@ -42,6 +42,13 @@ export interface ClusterProcessInit {
   readonly readyTimeoutMs?: number;
   /** Called with each line the child prints (stdout and stderr). @default lines are only kept in the tail */
   readonly onOutput?: (line: string) => void;
+  /**
+   * A command that runs the child inside something, e.g. `["ip", "netns", "exec", "ns1"]`:
+   * the child is spawned as `<launcher…> <node> <entry> <spec>` with the same IPC channel.
+   * The launcher must exec the child in place (as `ip netns exec` does), so the PID this
+   * handle signals is the child's own. @default none: the child is forked directly
+   */
+  readonly launcher?: readonly string[];
 }
 
 /** A reply error from a child, with the code it carried. */
@@ -132,10 +139,17 @@ export class ClusterProcess extends EventEmitter<ClusterProcessEvents> {
   /** Forks the child and resolves once its node is up; kills it and rejects if it is not up in time. */
   static async start(init: ClusterProcessInit): Promise<ClusterProcess> {
     installExitHook();
-    const child = fork(init.entry ?? CLUSTER_NODE_ENTRY, [JSON.stringify(init.spec)], {
+    const entry = init.entry ?? CLUSTER_NODE_ENTRY;
+    const args = [JSON.stringify(init.spec)];
+    const options: { stdio: StdioOptions; serialization: "advanced" } = {
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       serialization: "advanced",
-    });
+    };
+    const launcher = init.launcher ?? [];
+    const child =
+      launcher.length === 0
+        ? fork(entry, args, options)
+        : spawn(launcher[0] as string, [...launcher.slice(1), process.execPath, entry, ...args], options);
     if (child.pid === undefined) throw new Error(`${init.spec.name}: fork failed`);
     live.add(child);
     const proc = new ClusterProcess(child, init.spec, init.onOutput);
@@ -233,6 +247,11 @@ export class ClusterProcess extends EventEmitter<ClusterProcessEvents> {
     clearTimeout(timer);
     if (!graceful) await this.kill();
     return { graceful: graceful && this.#exitStatus?.code === 0 };
+  }
+
+  /** Sends `signal` (SIGSTOP, SIGCONT…) to the child's PID and returns at once. */
+  signal(signal: NodeJS.Signals): void {
+    if (this.running) safeKill(this.pid, signal);
   }
 
   /** Sends `signal` to the child's PID and, unless it is SIGSTOP, waits for it to exit. */

@@ -17,9 +17,15 @@ export interface ChildNodeSpec {
   readonly clusterCapabilities: readonly string[];
   /**
    * Network options handed to `createNode` (port, multicastAddr, secret, gossip…); the child
-   * always overrides multicastInterface and host with 127.0.0.1.
+   * always overrides multicastInterface, host and advertiseHost with `bindHost`.
    */
   readonly network: Readonly<Record<string, unknown>>;
+  /**
+   * The one IPv4 address the node uses: multicast is sent and joined on it, the gossip
+   * and call endpoints bind to it and are advertised at it. A network namespace's own
+   * address for a node on a test host. @default "127.0.0.1"
+   */
+  readonly bindHost?: string;
   readonly callTimeoutMs?: number;
   readonly stopTimeoutMs?: number;
 }
@@ -83,6 +89,11 @@ export interface LoadSpec {
    * must be n + 1, n + 2, … with no gap or reset (state kept across moves).
    */
   readonly checkCounter?: boolean;
+  /**
+   * Calls the load makes in all before its workers finish by themselves (the report
+   * says `finished`). @default no limit: the load runs until `loadStop`
+   */
+  readonly maxCalls?: number;
 }
 
 /** What a load saw, returned by `loadStop`. */
@@ -100,6 +111,10 @@ export interface LoadReport {
   readonly servedBy: Readonly<Record<string, { count: number; firstAt: number; lastAt: number }>>;
   /** For each id: the node of its last reply and when its first reply from that node came. */
   readonly lastOwner: Readonly<Record<string, { node: string; since: number }>>;
+  /** For each id: every node that answered it, in the order they first did. */
+  readonly answeredBy: Readonly<Record<string, readonly string[]>>;
+  /** Whether the workers are done (maxCalls reached, or stopped). */
+  readonly finished: boolean;
   /** checkCounter: replies out of sequence (lost or duplicated state), the first few. */
   readonly counterViolations: readonly { id: string; expected: number; got: unknown }[];
   readonly counterViolationCount: number;
@@ -121,6 +136,7 @@ export type Command =
   | ({ readonly op: "loadStart" } & LoadSpec)
   | { readonly op: "loadPeek"; readonly loadId: string }
   | { readonly op: "loadStop"; readonly loadId: string }
+  | { readonly op: "process" }
   | { readonly op: "stop" };
 
 export type Op = Command["op"];
@@ -132,6 +148,8 @@ export interface WireMember {
   readonly incarnation: number;
   readonly address: { readonly host: string; readonly port: number };
   readonly capabilities: readonly string[];
+  /** Gossip tags: `call` is the member's call endpoint ("host:port"). */
+  readonly tags: Readonly<Record<string, string>>;
 }
 
 /** The child's view of the cluster: its members and, per capability asked, the nodes it routes to. */
@@ -145,6 +163,14 @@ export type ActorsResult = Readonly<Record<string, readonly string[]>>;
 
 /** For each id: its shard and the owner this child computes for it. */
 export type OwnersResult = Readonly<Record<string, { shard: number; owner: string | null }>>;
+
+/** The child process itself: its PID and memory, in bytes. */
+export interface ProcessResult {
+  readonly pid: number;
+  readonly rss: number;
+  readonly heapUsed: number;
+  readonly external: number;
+}
 
 /** What each command answers. */
 export interface Results {
@@ -160,6 +186,7 @@ export interface Results {
   loadStart: null;
   loadPeek: LoadReport;
   loadStop: LoadReport;
+  process: ProcessResult;
   stop: null;
 }
 

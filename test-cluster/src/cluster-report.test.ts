@@ -175,6 +175,7 @@ describe("placement verdicts", () => {
       incarnation: 0,
       address: { host: "127.0.0.1", port: 1 },
       capabilities: p.capabilities,
+      tags: {},
     }));
     const nodesFor = { game: ["node1", "node3"], chat: ["node2", "node3"], payment: ["node3"] };
     assert.equal(viewGap("node1", { members, nodesFor }, SEED), "");
