@@ -8,7 +8,8 @@
 import { randomBytes, randomInt } from "node:crypto";
 import { createSocket } from "node:dgram";
 import { connect, type Socket } from "node:net";
-import { CallClient, createNode, type MeshNode, secretFrameCipher } from "@mesh/node";
+import { createNode, type MeshNode } from "@mesh/node";
+import { CallClient, secretFrameCipher } from "@mesh/node/transport";
 import type { DirectCallResult, IntruderCommand } from "./intruder-protocol.js";
 
 /** The host's own address: the only one the intruder sends from (its argument is a JSON spec with bindHost). */
