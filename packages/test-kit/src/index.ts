@@ -14,25 +14,34 @@
  *
  * class Counter {
  *   count = 0;
- *   handleCall(by: number) {
+ *   handleCall(by: number): number {
  *     this.count += by;
  *     return this.count;
  *   }
  * }
  *
- * test("a counter survives the loss of its node", () =>
- *   withTestCluster(
- *     { nodes: [{ name: "a", capabilities: ["game"] }, { name: "b", capabilities: ["game"] }], actors: { Counter } },
- *     async (cluster) => {
- *       const a = cluster.node("a");
- *       const { pid } = await a.call({ module: "Counter", id: "p1", capability: "game", payload: 1 });
- *       const other = pid.node === "a" ? "b" : "a";
- *       cluster.kill(pid.node);
- *       await cluster.waitUntil(() => cluster.node(other).alive().length === 1, { timeoutMs: 10_000 });
- *       const again = await cluster.node(other).call({ module: "Counter", id: "p1", capability: "game", payload: 1 });
- *       assert.equal(again.pid.node, other);
- *     },
- *   ));
+ * const nodes = [
+ *   { name: "a", capabilities: ["game"] },
+ *   { name: "b", capabilities: ["game"] },
+ *   { name: "c", capabilities: ["game"] },
+ * ];
+ *
+ * test("a counter comes back on another node when its node dies", () =>
+ *   withTestCluster({ nodes, actors: { Counter } }, async (cluster) => {
+ *     const call = (from: string) =>
+ *       cluster.node(from).call<number>({ module: "Counter", id: "p1", capability: "game", payload: 1 });
+ *
+ *     const first = await call("a");
+ *     assert.equal(first.response, 1);
+ *
+ *     cluster.kill(first.pid.node); // a crash: no goodbye, no handoff
+ *     await cluster.waitUntil(() => cluster.converged(), { timeoutMs: 10_000 });
+ *
+ *     const survivor = cluster.running()[0] as string;
+ *     const again = await call(survivor);
+ *     assert.notEqual(again.pid.node, first.pid.node);
+ *     assert.equal(again.response, 1); // a fresh activation: the state died with its node
+ *   }));
  * ```
  */
 export {
