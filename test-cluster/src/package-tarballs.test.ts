@@ -17,7 +17,7 @@ import { hasCommand, skipUnless } from "@mesh/testing";
 
 const run = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const PUBLIC = ["interface", "ring", "actors", "gossip", "admin", "node", "cli"];
+const PUBLIC = ["interface", "ring", "actors", "gossip", "admin", "node", "cli", "testing", "test-kit"];
 const work = mkdtempSync(join(tmpdir(), "mesh-tarballs-"));
 after(() => rmSync(work, { recursive: true, force: true, maxRetries: 3 }));
 

@@ -1,6 +1,7 @@
 /**
  * @packageDocumentation
- * Test doubles for Mesh (private): a fake clock, a seeded random generator, a
+ * Test doubles for Mesh (published for @mesh/test-kit, which re-exports the
+ * simulator): a fake clock, a seeded random generator, a
  * deadline-bounded `waitFor`, and skip rules for tests with system requirements.
  */
 export { FakeClock } from "./fake-clock.js";

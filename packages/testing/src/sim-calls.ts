@@ -7,7 +7,10 @@ import type { SimNetwork, SimNode } from "./sim-network.js";
  * Calls and replies take the network's clock and a fixed one-way delay, values
  * cross as structured clones (a function is refused, as the wire codec refuses
  * it), the caller's side owns the timeout, and a crashed member's calls fail
- * with MESH_ERR_NODE_UNREACHABLE as a reset connection would.
+ * with MESH_ERR_NODE_UNREACHABLE as a reset connection would. The network's
+ * partitions and loss apply: a call or reply across a partition is swallowed
+ * (the caller's timeout ends it), and a lossy link slows it as TCP's
+ * retransmissions would.
  */
 
 /** The call fields a node sends (OutgoingCall in @mesh/node). */
@@ -141,7 +144,7 @@ export class SimCallEndpoint {
   cast(address: string, request: SimOutgoingCall): void {
     const message = this.#incoming(request, 0);
     if (message === undefined) return;
-    this.#later(() => {
+    this.#toward(address, () => {
       const target = this.#live(address);
       target?.handler?.onCast(message);
     });
@@ -184,7 +187,7 @@ export class SimCallEndpoint {
         settle(() => reject(error));
         return;
       }
-      this.#later(() => {
+      this.#toward(address, () => {
         const target = this.#live(address);
         if (target?.handler === undefined || copy === undefined) {
           this.#later(() => pending.fail(unreachable(address, "connection refused")));
@@ -235,10 +238,19 @@ export class SimCallEndpoint {
   /** Delivers the reply after the delay, unless the callee died meanwhile (its calls failed then). */
   #reply(target: SimCallEndpoint, address: string, deliver: () => void): void {
     if (target.node.crashed) return;
+    const penalty = this.#net.streamPenalty(target.node.address, this.node.address);
+    if (penalty === undefined) return;
     this.#later(() => {
       if (target.node.crashed) this.peerGone(address);
       else deliver();
-    });
+    }, penalty);
+  }
+
+  /** Sends toward the member at call `address`: swallowed by a partition, slowed by loss. */
+  #toward(address: string, fn: () => void): void {
+    const target = this.#calls.target(address);
+    const penalty = target === undefined ? 0 : this.#net.streamPenalty(this.node.address, target.node.address);
+    if (penalty !== undefined) this.#later(fn, penalty);
   }
 
   #live(address: string): SimCallEndpoint | undefined {
@@ -246,11 +258,11 @@ export class SimCallEndpoint {
     return target === undefined || target.node.crashed ? undefined : target;
   }
 
-  #later(fn: () => void): void {
+  #later(fn: () => void, extraMs = 0): void {
     this.node.clock.setTimeout(() => {
       this.#net.noteAsyncWork();
       fn();
-    }, this.#calls.delayMs);
+    }, this.#calls.delayMs + extraMs);
   }
 
   #incoming(request: SimOutgoingCall, timeoutMs: number): SimIncomingCall {

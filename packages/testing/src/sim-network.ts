@@ -469,6 +469,27 @@ export class SimNetwork {
     });
   }
 
+  /**
+   * One leg of a reliable stream that rides beside this network (a simulated call
+   * or its reply): undefined when a partition cuts `from` off from `to`, else the
+   * extra delay its lost transmissions cost, as for `request` (0 on a lossless
+   * link, drawing nothing from the seed, so lossless runs replay as before).
+   */
+  streamPenalty(from: SimAddress, to: SimAddress): number | undefined {
+    const link = this.#link(simAddressKey(from), simAddressKey(to));
+    if (link === "blocked") {
+      this.countDrop("partition");
+      return undefined;
+    }
+    let extra = 0;
+    let rto = 200;
+    while (link.loss > 0 && this.random.next() < link.loss) {
+      extra += rto;
+      rto *= 2;
+    }
+    return extra;
+  }
+
   #reply(from: SimNode, dest: SimNode, deliver: () => void): void {
     this.#asyncWork = true;
     const back = this.#link(dest.key, from.key);
