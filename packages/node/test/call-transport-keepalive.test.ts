@@ -143,10 +143,11 @@ describe("call transport: dead connections", () => {
   });
 
   it("after a black hole heals, resetPeer makes the next call succeed at once", async (t) => {
-    // Keepalive and streak far out of the way: only the reset can replace the stuck connection.
+    // No pings and no streak: only the reset can replace the stuck connection, silent longer
+    // than a ping may go unanswered (pingTimeoutMs).
     const { proxy, client } = await proxiedPath(t, {
-      pingIntervalMs: 200,
-      pingTimeoutMs: 60_000,
+      pingIntervalMs: 60_000,
+      pingTimeoutMs: 500,
       maxTimeoutStreak: 1e6,
     });
     const healedAt = await partition(client, proxy, 1000);

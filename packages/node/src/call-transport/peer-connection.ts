@@ -203,8 +203,10 @@ export class PeerConnection {
       return;
     }
     if (this.#state !== "open") return;
+    // Silent as long as a ping may go unanswered: a link in a partition, not one
+    // waiting out a retransmission under loss (a false suspicion is refuted often then).
     const silentMs = config.clock.now() - this.#lastSignOfLifeAt;
-    if (silentMs > config.pingIntervalMs * 1.5) {
+    if (silentMs > config.pingTimeoutMs) {
       this.#replace("reset", `the peer came back; nothing received on this connection for ${Math.round(silentMs)} ms`);
     }
   }
