@@ -10,6 +10,8 @@ export class ProbeOrder {
   readonly #random: Random;
   #names: string[] = [];
   #index = 0;
+  /** The name returned last, so a new round does not start with it. */
+  #last: string | undefined;
 
   constructor(random: Random) {
     this.#random = random;
@@ -38,9 +40,27 @@ export class ProbeOrder {
         this.#index = 0;
         reshuffled = true;
         if (this.#names.length === 0) return undefined;
+        this.#notFirst(this.#last);
       }
       const name = this.#names[this.#index++] as string;
-      if (eligible(name)) return name;
+      if (eligible(name)) {
+        this.#last = name;
+        return name;
+      }
     }
+  }
+
+  /**
+   * Moves `name` from the head of a new round to a random later place. The member
+   * that closed the last round was probed a period ago: probing it again first
+   * wasted a period, and a partitioned member found the last of the other side a
+   * stretched period late (the round-robin bound assumes no member twice in a row).
+   */
+  #notFirst(name: string | undefined): void {
+    const names = this.#names;
+    if (name === undefined || names.length < 2 || names[0] !== name) return;
+    const at = 1 + randomInt(this.#random, names.length - 1);
+    names[0] = names[at] as string;
+    names[at] = name;
   }
 }

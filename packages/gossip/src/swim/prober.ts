@@ -72,6 +72,10 @@ export class Prober {
   /** Suspects seen by the last buddy scan (0 without the buddy). */
   #suspects = 0;
   readonly #trust = new RelayTrust();
+  /** A probe awaits its ack or its decision. */
+  #inFlight = false;
+  /** The next period came due before the last probe was decided: it starts right after. */
+  #tickWaiting = false;
 
   constructor(host: ProberHost) {
     this.#h = host;
@@ -90,6 +94,8 @@ export class Prober {
     if (this.#timer !== undefined) this.#h.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#acks.clear();
+    this.#inFlight = false;
+    this.#tickWaiting = false;
   }
 
   /** True if the last request this member sent `name` (a probe, a relay request) went unanswered. */
@@ -195,6 +201,16 @@ export class Prober {
   #tick(): void {
     const h = this.#h;
     if (!h.isRunning()) return;
+    // The last probe ends at the same instant as its period, and its decision runs a
+    // turn later (see the deadline timer): a new round shuffled before it would still
+    // hold its target as alive and could probe it again first. A partitioned member
+    // probed members it was about to suspect twice in a row, a stretched period lost
+    // each time (1 | 4: the last member suspected 4 T late). memberlist's probe loop
+    // decides before it probes again; so does this one.
+    if (this.#inFlight) {
+      this.#tickWaiting = true;
+      return;
+    }
     // Lifeguard: a member that sees signs of its own slowness probes less often.
     const intervalMs = h.awareness.scale(h.config.probeIntervalMs);
     this.#timer = h.clock.setTimeout(() => this.#tick(), intervalMs);
@@ -206,7 +222,7 @@ export class Prober {
     // With several suspects at once, one probe in three: after 7 of 10 crashed, the
     // survivors spent half their probes on members already suspected and found
     // the last ones late (p99 all dead 16.9 T, now 15.6 T).
-    const due = h.config.lifeguardBuddy ? this.#suspectDue() : undefined;
+    const due = h.config.lifeguardBuddy ? this.#suspectDue(intervalMs) : undefined;
     const suspect = this.#sinceSuspect < (this.#suspects >= 2 ? 2 : 1) ? undefined : due;
     this.#sinceSuspect = suspect !== undefined ? 0 : this.#sinceSuspect + 1;
     if (suspect !== undefined) {
@@ -235,15 +251,23 @@ export class Prober {
     if (target !== undefined) this.#probe(target, intervalMs);
   }
 
-  /** The suspect probed least recently by this member (one not probed since it became suspect first). */
-  #suspectDue(): MemberRecord | undefined {
+  /**
+   * The suspect probed least recently by this member (one not probed since it became
+   * suspect first), leaving out one probed less than a period ago: the failed probe
+   * that has just raised a suspicion told the suspect nothing a probe now would, and
+   * probing it again at once took a period from the round (a partitioned member found
+   * the last of the other side one stretched period later).
+   */
+  #suspectDue(intervalMs: number): MemberRecord | undefined {
     let best: MemberRecord | undefined;
     let bestAt = Number.POSITIVE_INFINITY;
     this.#suspects = 0;
+    const recent = this.#h.clock.now() - intervalMs;
     for (const r of this.#h.membership.records()) {
       if (r.state !== "suspect") continue;
       this.#suspects++;
       const probedAt = this.#lastProbed.get(r.name);
+      if (probedAt !== undefined && probedAt > recent) continue;
       const at = probedAt === undefined || probedAt < r.stateChangedAt ? Number.NEGATIVE_INFINITY : probedAt;
       if (at < bestAt) {
         best = r;
@@ -275,6 +299,7 @@ export class Prober {
       primary.push(encodePacketMessage({ type: MessageType.suspect, name, incarnation, from: self }));
     }
     h.send(address, primary, name);
+    this.#inFlight = true;
     const deadline = h.clock.now() + intervalMs;
     let done = false;
     let relays: Relay[] = [];
@@ -296,6 +321,7 @@ export class Prober {
         const relay = relayAt(from);
         if (relay !== undefined) this.#trust.answered(relay.name);
         if (from === undefined || sameAddress(from, address)) this.#trust.answered(name);
+        this.#decided();
       },
       onNack: (from) => {
         const relay = relayAt(from);
@@ -320,6 +346,7 @@ export class Prober {
         // the target; it says we are slow.
         h.stats.probesInconclusive++;
         h.awareness.applyDelta(1);
+        this.#decided();
         return;
       }
       h.awareness.applyDelta(this.#failedProbeDelta(name, relays));
@@ -327,6 +354,7 @@ export class Prober {
       h.membership.applySuspect({ type: MessageType.suspect, name, incarnation, from: self });
       // This probe is our word on the suspicion: the buddy need not hurry back to it.
       if (h.membership.get(name)?.state === "suspect") this.#lastProbed.set(name, h.clock.now());
+      this.#decided();
     };
     // Local health: Node runs due timers before it reads sockets, so after a stall of
     // our own event loop, even one far shorter than the probe timeout, the ack may be
@@ -336,6 +364,14 @@ export class Prober {
       if (h.config.lifeguardAwareness) yieldTimer = h.clock.setTimeout(decide, 0);
       else decide();
     }, intervalMs);
+  }
+
+  /** The probe in flight is decided: a period that came due meanwhile starts now. */
+  #decided(): void {
+    this.#inFlight = false;
+    if (!this.#tickWaiting) return;
+    this.#tickWaiting = false;
+    this.#tick();
   }
 
   /**
