@@ -7,7 +7,8 @@ import type { SimNetwork, SimNode } from "./sim-network.js";
  * Calls and replies take the network's clock and a fixed one-way delay, values
  * cross as structured clones (a function is refused, as the wire codec refuses
  * it), the caller's side owns the timeout, and a crashed member's calls fail
- * with MESH_ERR_NODE_UNREACHABLE as a reset connection would.
+ * with MESH_ERR_NODE_UNREACHABLE as a reset connection would. A partition of
+ * the network swallows calls and replies that cross it.
  */
 
 /** The call fields a node sends (OutgoingCall in @mesh/node). */
@@ -143,7 +144,9 @@ export class SimCallEndpoint {
     if (message === undefined) return;
     this.#later(() => {
       const target = this.#live(address);
-      target?.handler?.onCast(message);
+      if (target !== undefined && !this.#net.partitioned(this.node.address, target.node.address)) {
+        target.handler?.onCast(message);
+      }
     });
   }
 
@@ -190,6 +193,8 @@ export class SimCallEndpoint {
           this.#later(() => pending.fail(unreachable(address, "connection refused")));
           return;
         }
+        // A partition swallows the call (no reset): only the caller's timeout ends it.
+        if (this.#net.partitioned(this.node.address, target.node.address)) return;
         incoming = copy;
         this.#calls.delivered++;
         target.handler.onCall(copy).then(
@@ -237,7 +242,7 @@ export class SimCallEndpoint {
     if (target.node.crashed) return;
     this.#later(() => {
       if (target.node.crashed) this.peerGone(address);
-      else deliver();
+      else if (!this.#net.partitioned(target.node.address, this.node.address)) deliver();
     });
   }
 
