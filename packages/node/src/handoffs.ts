@@ -123,8 +123,8 @@ export class Handoffs implements HandoffReceiver {
    * for a shard another node owns in its current view for longer than
    * handoffTimeoutMs. Checked for every local actor after each rebuild of the
    * tables (a split lets both sides activate the same actor, and the shards did
-   * not move when the views merged) and after a call served here as its last
-   * hop (its sender's view named this node). The grace lets views that still
+   * not move when the views merged), after a call served here as its last hop
+   * and after a handoff received (in both, the sender's view named this node). The grace lets views that still
    * differ settle first: the sender may know better (a node leaving hands its
    * actors to owners that have not heard of the leave yet). An actor still not
    * ours then is handed to the owner with its state, as in a rebalance.
@@ -168,10 +168,13 @@ export class Handoffs implements HandoffReceiver {
     await this.#runtime.restore(message.module, message.id, message.state);
     this.#placements.record(message.module, message.id, message.capability);
     this.#counters.handoffsReceived++;
-    // A sender that has not heard of this node's leave: the actor goes on to the owner in this node's view.
+    // The sender's view named this node; if this node's view names another, the actor goes on to it.
     if (this.#routing.leaving) {
+      // Not heard of this node's leave: at once.
       const owner = this.#routing.tables.ownerOf(this.#routing.shardOf(message.id), message.capability);
       if (owner !== undefined) void this.#handOff(message.module, message.id, message.capability, owner);
+    } else {
+      this.suspectStray(message.module, message.id, message.capability);
     }
   }
 

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { SimCallNetwork, SimNetwork, type SimNode, testSeed } from "@mesh/testing";
+import { encodeHandoff } from "../src/control.js";
 import { createNode, isMeshError, type MeshNode } from "../src/index.js";
 
 class Counter {
@@ -208,6 +209,28 @@ describe("a cluster on the simulator", () => {
       assert.equal(b.stats().handoffsReceived, 1);
       assert.deepEqual(b.activeModules("game", id), ["Counter"]);
       assert.deepEqual([pid.node, response], ["b", 6], "the owner has the count");
+      for (const { node } of sim.nodes.values()) await sim.net.settle(node.stop());
+    });
+  });
+
+  it("passes on a handoff received for a shard another node owns, with its state", async () => {
+    const seed = testSeed();
+    await withSeed(seed, async () => {
+      const sim = simulation(seed);
+      const a = await sim.add("a", ["game"]);
+      const b = await sim.add("b", ["game"]);
+      await sim.converged();
+      const id = IDS.find((i) => a.ownerNode(a.shardFor(i), "game") === "b") as string;
+      // A previous owner whose view (after a heal, say) named a sends it the actor.
+      const probe = sim.calls.endpoint(sim.net.addNode());
+      const aAddress = `${(sim.nodes.get("a") as { sim: SimNode }).sim.address.host}:${sim.calls.port}`;
+      const message = { kind: "actor", module: "Counter", id, capability: "game", state: 7, from: "gone" } as const;
+      await sim.net.settle(probe.call(aAddress, encodeHandoff(message, 1_000)));
+      assert.deepEqual(a.activeModules("game", id), ["Counter"]);
+      await sim.net.run(1_100); // handoffTimeoutMs: the grace for views that still differ
+      const { pid, response } = await sim.net.settle(a.call({ module: "Counter", id, capability: "game", payload: 1 }));
+      assert.deepEqual(a.activeModules("game", id), [], "a kept no activation of b's actor");
+      assert.deepEqual([pid.node, response], ["b", 8], "the owner has the state");
       for (const { node } of sim.nodes.values()) await sim.net.settle(node.stop());
     });
   });
