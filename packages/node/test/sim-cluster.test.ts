@@ -218,7 +218,7 @@ describe("a cluster on the simulator", () => {
     await withSeed(seed, async () => {
       const sim = simulation(seed);
       const a = await sim.add("a", ["game"]);
-      const b = await sim.add("b", ["game"]);
+      await sim.add("b", ["game"]);
       await sim.converged();
       const id = IDS.find((i) => a.ownerNode(a.shardFor(i), "game") === "b") as string;
       // A previous owner whose view (after a heal, say) named a sends it the actor.
