@@ -127,6 +127,8 @@ export class CallRouter {
         // A call already sent on once is served where it arrived rather than bounced again.
         if (a.incoming !== undefined && !retry) {
           const reply = await this.#local(a);
+          // Served here for a sender whose view differs: if this node's view holds, the actor goes to its owner.
+          this.#handoffs.suspectStray(a.module, a.id, a.capability);
           if (reply !== MOVED) return [this.#name, reply];
         }
         throw new MeshError("MESH_ERR_NODE_UNREACHABLE", `the owner of ${a.module}/${a.id} is moving; retry`, {

@@ -33,6 +33,9 @@ export class Handoffs implements HandoffReceiver {
   readonly pending: PendingHandoffs;
   /** Actors being handed off: calls for them wait, then follow them to the new owner. */
   readonly #moving = new Map<string, Promise<void>>();
+  /** Local actors found on shards another node owns, checked again once handoffTimeoutMs has passed. */
+  readonly #strays = new Map<string, { module: string; id: string; capability: string }>();
+  #strayTimer: ReturnType<NodeConfig["clock"]["setTimeout"]> | undefined;
 
   constructor(
     config: NodeConfig,
@@ -81,17 +84,18 @@ export class Handoffs implements HandoffReceiver {
           this.pending.expect(capability, move.shard, move.from);
         }
       }
-      if (lostTo.size === 0) continue;
       const sent = new Map<string, Promise<void>[]>();
       for (const { module, id } of [...this.#placements.placedBy(capability)]) {
         const shard = this.#routing.shardOf(id);
-        if (!lostTo.has(shard)) continue;
-        const to = lostTo.get(shard);
-        // A leaving node with no one to take the actor: it stops with the node ("shutdown").
-        if (to === undefined && this.#routing.leaving) continue;
-        const moving = this.#handOff(module, id, capability, to);
-        if (to !== undefined) sent.set(to, [...(sent.get(to) ?? []), moving]);
+        if (lostTo.has(shard)) {
+          const to = lostTo.get(shard);
+          // A leaving node with no one to take the actor: it stops with the node ("shutdown").
+          if (to === undefined && this.#routing.leaving) continue;
+          const moving = this.#handOff(module, id, capability, to);
+          if (to !== undefined) sent.set(to, [...(sent.get(to) ?? []), moving]);
+        }
       }
+      if (lostTo.size === 0) continue;
       const shardsByOwner = new Map<string, number[]>();
       for (const [shard, to] of lostTo) {
         if (to !== undefined) shardsByOwner.set(to, [...(shardsByOwner.get(to) ?? []), shard]);
@@ -110,6 +114,44 @@ export class Handoffs implements HandoffReceiver {
         actorsMoved: [...sent.values()].reduce((n, list) => n + list.length, 0),
       });
     }
+    // Not only the shards of this diff: an actor activated during a split, or while the views differed.
+    for (const { module, id, capability } of [...this.#placements.all()]) this.suspectStray(module, id, capability);
+  }
+
+  /**
+   * The rule that keeps one activation per actor: a node keeps no activation
+   * for a shard another node owns in its current view for longer than
+   * handoffTimeoutMs. Checked for every local actor after each rebuild of the
+   * tables (a split lets both sides activate the same actor, and the shards did
+   * not move when the views merged), after a call served here as its last hop
+   * and after a handoff received (in both, the sender's view named this node). The grace lets views that still
+   * differ settle first: the sender may know better (a node leaving hands its
+   * actors to owners that have not heard of the leave yet). An actor still not
+   * ours then is handed to the owner with its state, as in a rebalance.
+   */
+  suspectStray(module: string, id: string, capability: string): void {
+    if (!this.#isStray(module, id, capability)) return;
+    this.#strays.set(`${module}\u0000${id}`, { module, id, capability });
+    this.#strayTimer ??= this.#config.clock.setTimeout(() => this.#evictStrays(), this.#config.handoffTimeoutMs);
+  }
+
+  #evictStrays(): void {
+    this.#strayTimer = undefined;
+    const strays = [...this.#strays.values()];
+    this.#strays.clear();
+    for (const { module, id, capability } of strays) {
+      // Deactivated meanwhile, or ours by now: nothing to move.
+      if (!this.#placements.modulesOf(id, capability).includes(module)) continue;
+      if (!this.#isStray(module, id, capability)) continue;
+      this.#counters.straysEvicted++;
+      void this.#handOff(module, id, capability, this.#routing.tables.ownerOf(this.#routing.shardOf(id), capability));
+    }
+  }
+
+  #isStray(module: string, id: string, capability: string): boolean {
+    if (this.#routing.leaving || this.#moving.has(`${module}\u0000${id}`)) return false;
+    const owner = this.#routing.tables.ownerOf(this.#routing.shardOf(id), capability);
+    return owner !== undefined && owner !== this.#name;
   }
 
   /** Resolves once no actor is being moved. */
@@ -126,6 +168,14 @@ export class Handoffs implements HandoffReceiver {
     await this.#runtime.restore(message.module, message.id, message.state);
     this.#placements.record(message.module, message.id, message.capability);
     this.#counters.handoffsReceived++;
+    // The sender's view named this node; if this node's view names another, the actor goes on to it.
+    if (this.#routing.leaving) {
+      // Not heard of this node's leave: at once.
+      const owner = this.#routing.tables.ownerOf(this.#routing.shardOf(message.id), message.capability);
+      if (owner !== undefined) void this.#handOff(message.module, message.id, message.capability, owner);
+    } else {
+      this.suspectStray(message.module, message.id, message.capability);
+    }
   }
 
   /** A member died or left: nothing more will come from it. */
@@ -135,6 +185,9 @@ export class Handoffs implements HandoffReceiver {
 
   stop(): void {
     this.pending.clear();
+    if (this.#strayTimer !== undefined) this.#config.clock.clearTimeout(this.#strayTimer);
+    this.#strayTimer = undefined;
+    this.#strays.clear();
   }
 
   /**

@@ -230,6 +230,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       handoffsSent: c.handoffsSent,
       handoffsReceived: c.handoffsReceived,
       handoffTimeouts: this.#handoffs.pending.timedOut,
+      straysEvicted: c.straysEvicted,
       failures: { ...c.failures },
       actors: this.#runtime.stats(),
       actorsByCapability: this.#placements.counts(),

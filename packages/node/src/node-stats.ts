@@ -16,6 +16,12 @@ export interface NodeStats {
   readonly handoffsReceived: number;
   /** Shards taken over whose previous owner's handoff notice did not come within handoffTimeoutMs. */
   readonly handoffTimeouts: number;
+  /**
+   * Activations found on this node for a shard another node owns in its view
+   * (after a split healed, or a call served here while the views differed),
+   * handed to that owner.
+   */
+  readonly straysEvicted: number;
   readonly failures: Readonly<Record<string, number>>;
   readonly actors: ActorRuntimeStats;
   /** Local actors per capability. */
@@ -34,6 +40,7 @@ export class NodeCounters {
   forwarded = 0;
   handoffsSent = 0;
   handoffsReceived = 0;
+  straysEvicted = 0;
   readonly failures: Record<string, number> = {};
 
   /** Counts a failed call or cast by its code, and returns the error. */

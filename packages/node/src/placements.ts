@@ -31,6 +31,13 @@ export class Placements {
     }
   }
 
+  /** Every local actor with the capability that placed it. */
+  *all(): Generator<{ module: string; id: string; capability: string }> {
+    for (const [module, ids] of this.#byModule) {
+      for (const [id, capability] of ids) yield { module, id, capability };
+    }
+  }
+
   /** Modules under which `id` is placed by `capability` (read by the admin endpoint's explain). */
   modulesOf(id: string, capability: string): string[] {
     const out: string[] = [];

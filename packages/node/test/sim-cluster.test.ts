@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { SimCallNetwork, SimNetwork, type SimNode, testSeed } from "@mesh/testing";
+import { encodeHandoff } from "../src/control.js";
 import { createNode, isMeshError, type MeshNode } from "../src/index.js";
 
 class Counter {
@@ -185,6 +186,55 @@ describe("a cluster on the simulator", () => {
     });
   });
 
+  it("hands a call served as its last hop on a non-owner to the owner, with its state", async () => {
+    const seed = testSeed();
+    await withSeed(seed, async () => {
+      const sim = simulation(seed);
+      const a = await sim.add("a", ["game"]);
+      const b = await sim.add("b", ["game"]);
+      await sim.converged();
+      const id = IDS.find((i) => a.ownerNode(a.shardFor(i), "game") === "b") as string;
+      // A call already forwarded once (its sender's view named a) is served where it arrived.
+      const probe = sim.calls.endpoint(sim.net.addNode());
+      const aAddress = `${(sim.nodes.get("a") as { sim: SimNode }).sim.address.host}:${sim.calls.port}`;
+      const reply = await sim.net.settle(
+        probe.call(aAddress, { module: "Counter", id, capability: "game", payload: 5, hops: 1, timeoutMs: 1_000 }),
+      );
+      assert.deepEqual(reply, ["a", 5]);
+      await sim.net.run(1_100); // handoffTimeoutMs: the grace for views that still differ
+      // The handoff runs on the actor runtime's own turns: settle on the next call, which follows it.
+      const { pid, response } = await sim.net.settle(a.call({ module: "Counter", id, capability: "game", payload: 1 }));
+      assert.deepEqual(a.activeModules("game", id), [], "a kept no activation of b's actor");
+      assert.equal(a.stats().straysEvicted, 1);
+      assert.equal(b.stats().handoffsReceived, 1);
+      assert.deepEqual(b.activeModules("game", id), ["Counter"]);
+      assert.deepEqual([pid.node, response], ["b", 6], "the owner has the count");
+      for (const { node } of sim.nodes.values()) await sim.net.settle(node.stop());
+    });
+  });
+
+  it("passes on a handoff received for a shard another node owns, with its state", async () => {
+    const seed = testSeed();
+    await withSeed(seed, async () => {
+      const sim = simulation(seed);
+      const a = await sim.add("a", ["game"]);
+      await sim.add("b", ["game"]);
+      await sim.converged();
+      const id = IDS.find((i) => a.ownerNode(a.shardFor(i), "game") === "b") as string;
+      // A previous owner whose view (after a heal, say) named a sends it the actor.
+      const probe = sim.calls.endpoint(sim.net.addNode());
+      const aAddress = `${(sim.nodes.get("a") as { sim: SimNode }).sim.address.host}:${sim.calls.port}`;
+      const message = { kind: "actor", module: "Counter", id, capability: "game", state: 7, from: "gone" } as const;
+      await sim.net.settle(probe.call(aAddress, encodeHandoff(message, 1_000)));
+      assert.deepEqual(a.activeModules("game", id), ["Counter"]);
+      await sim.net.run(1_100); // handoffTimeoutMs: the grace for views that still differ
+      const { pid, response } = await sim.net.settle(a.call({ module: "Counter", id, capability: "game", payload: 1 }));
+      assert.deepEqual(a.activeModules("game", id), [], "a kept no activation of b's actor");
+      assert.deepEqual([pid.node, response], ["b", 8], "the owner has the state");
+      for (const { node } of sim.nodes.values()) await sim.net.settle(node.stop());
+    });
+  });
+
   it("fails a call in flight at once when its owner dies, then routes to the new owner", async () => {
     const seed = testSeed();
     await withSeed(seed, async () => {
@@ -220,4 +270,63 @@ describe("a cluster on the simulator", () => {
       for (const { node, sim: s } of sim.nodes.values()) if (!s.crashed) await sim.net.settle(node.stop());
     });
   });
+  it("after a 2 | 2 partition heals, keeps each actor active on its owner only", async () => {
+    // Seeds known to leave a duplicate when the sweep is missing, then a fresh one (MESH_SEED: that one alone).
+    const seeds = process.env.MESH_SEED ? [testSeed()] : [4, 8, testSeed()];
+    for (const seed of seeds) await partitionAndHeal(seed);
+  });
 });
+
+async function partitionAndHeal(seed: number): Promise<void> {
+  await withSeed(seed, async () => {
+    const sim = simulation(seed);
+    for (const name of ["n1", "n2", "n3", "n4"]) await sim.add(name, ["game"]);
+    await sim.converged();
+    const node = (name: string) => sim.nodes.get(name) as { node: MeshNode; sim: SimNode };
+    const sides = [
+      ["n1", "n2"],
+      ["n3", "n4"],
+    ];
+    sim.net.partition(sides.map((side) => side.map((name) => node(name).sim.address)));
+    const seesOtherSideDead = () =>
+      sides.every((side, i) =>
+        side.every((name) =>
+          (sides[1 - i] as string[]).every(
+            (other) =>
+              node(name)
+                .node.members()
+                .find((m) => m.name === other)?.state === "dead",
+          ),
+        ),
+      );
+    assert.ok(await sim.net.runUntil(seesOtherSideDead, 30_000), "each side declared the other dead");
+    await sim.net.run(100);
+    // Each side serves every id on its own side: both activate a copy of each actor.
+    const callAll = (from: string) =>
+      Promise.allSettled(
+        IDS.map((id) => node(from).node.call({ module: "Counter", id, capability: "game", payload: 1 })),
+      );
+    for (const from of ["n1", "n3"]) await sim.net.settle(callAll(from));
+    sim.net.heal();
+    // Calls keep coming from both sides while the views merge (some cross views that still differ).
+    const names = [...sim.nodes.keys()];
+    for (let round = 0; round < 20; round++) {
+      await sim.net.settle(Promise.all(names.map(callAll)));
+      await sim.net.run(250);
+    }
+    await sim.converged();
+    await sim.net.run(5_000);
+    const misplaced: string[] = [];
+    for (const id of IDS) {
+      const owners = new Set(names.map((n) => node(n).node.ownerNode(node(n).node.shardFor(id), "game")));
+      assert.equal(owners.size, 1, `every node agrees on the owner of ${id}`);
+      const owner = [...owners][0];
+      const activeOn = names.filter((n) => node(n).node.activeModules("game", id).length > 0);
+      if (activeOn.length > 1 || (activeOn.length === 1 && activeOn[0] !== owner)) {
+        misplaced.push(`${id} active on [${activeOn.join(", ")}], owner ${owner}`);
+      }
+    }
+    assert.deepEqual(misplaced, [], "every actor is active on its owner only");
+    for (const { node: n } of sim.nodes.values()) await sim.net.settle(n.stop());
+  });
+}

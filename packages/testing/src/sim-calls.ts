@@ -146,7 +146,9 @@ export class SimCallEndpoint {
     if (message === undefined) return;
     this.#toward(address, () => {
       const target = this.#live(address);
-      target?.handler?.onCast(message);
+      if (target !== undefined && !this.#net.partitioned(this.node.address, target.node.address)) {
+        target.handler?.onCast(message);
+      }
     });
   }
 
@@ -193,6 +195,8 @@ export class SimCallEndpoint {
           this.#later(() => pending.fail(unreachable(address, "connection refused")));
           return;
         }
+        // A partition swallows the call (no reset): only the caller's timeout ends it.
+        if (this.#net.partitioned(this.node.address, target.node.address)) return;
         incoming = copy;
         this.#calls.delivered++;
         target.handler.onCall(copy).then(

@@ -320,6 +320,11 @@ export class SimNetwork {
     this.#groups.clear();
   }
 
+  /** True while a partition separates `a` from `b` (the simulated call transport drops what crosses it). */
+  partitioned(a: SimAddress, b: SimAddress): boolean {
+    return this.#link(simAddressKey(a), simAddressKey(b)) === "blocked";
+  }
+
   /** Stalls a member's event loop for `durationMs`, from now. */
   stall(address: SimAddress, durationMs: number): void {
     const node = this.#nodes.get(simAddressKey(address));
