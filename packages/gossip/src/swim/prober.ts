@@ -42,6 +42,17 @@ interface Relay {
 const ignore = (): void => {};
 
 /**
+ * Members that have never answered this one (relay-trust.ts: "unproven") get one
+ * probe in this many, outside the round. Anyone can gossip "alive" members that
+ * never answer and refute their suspicions for them; in the round (and as buddy
+ * suspects) they took nearly every probe: with 40 fakes beside 8 real members, a
+ * real crash waited up to 31 T for its first probe (a quarter of the seeds missed
+ * kill -> dead within 20 T). A real member answers its first probe and is back in
+ * the round; one whose first probe was lost is still probed, only less often.
+ */
+const UNPROVEN_EVERY = 4;
+
+/**
  * When an indirect prober sends its nack. The requester sent the indirect ping
  * probeTimeout into its period and decides at the period's end, so a nack sent
  * after a full probeTimeout (memberlist) arrives after the decision whenever
@@ -76,6 +87,9 @@ export class Prober {
   #inFlight = false;
   /** The next period came due before the last probe was decided: it starts right after. */
   #tickWaiting = false;
+  /** When this member last probed each unproven member (see UNPROVEN_EVERY). */
+  readonly #unprovenProbed = new Map<string, number>();
+  #sinceUnproven = 0;
 
   constructor(host: ProberHost) {
     this.#h = host;
@@ -98,9 +112,15 @@ export class Prober {
     this.#tickWaiting = false;
   }
 
-  /** True if the last request this member sent `name` (a probe, a relay request) went unanswered. */
+  /**
+   * True if the last request this member sent `name` (a probe, a relay request)
+   * went unanswered, or if `name` has never answered us: copies of updates sent to
+   * it do not count against their budget. Fakes get few probes (UNPROVEN_EVERY),
+   * so many were never tried; counted copies to them left a real member without
+   * the news of a death (waiting out its own unconfirmed suspicion, 21 T).
+   */
   isSilent(name: string): boolean {
-    return this.#trust.isSilent(name);
+    return this.#trust.isSilent(name) || this.#trust.isUnheard(name);
   }
 
   /** A member joined the table: probe it within the current round. */
@@ -229,25 +249,33 @@ export class Prober {
       this.#probe(suspect, intervalMs);
       return;
     }
+    const unproven = this.#sinceUnproven >= UNPROVEN_EVERY - 1 ? this.#unprovenDue() : undefined;
+    this.#sinceUnproven = unproven !== undefined ? 0 : this.#sinceUnproven + 1;
+    if (unproven !== undefined) {
+      this.#probe(unproven, intervalMs);
+      return;
+    }
     // With the buddy and several suspects at once (a correlated failure, a
     // partition), the suspects get their share of probes above: the round goes over
     // the members still alive to us, so the ones not yet suspected are found sooner.
     // With a single suspect, the round still includes it (memberlist): leaving it
     // out made kill -> dead at N = 50 slower at p99 (13.7 T instead of 11.9 T).
     const inRound = this.#suspects >= 2 ? (s: MemberRecord["state"]) => s === "alive" : isLive;
+    const trust = this.#trust;
     const name = this.#order.next(
       (n) => {
         const r = h.membership.get(n);
-        return r !== undefined && r !== local && inRound(r.state);
+        return r !== undefined && r !== local && inRound(r.state) && !trust.isUnproven(n);
       },
       () => {
         const names: string[] = [];
-        for (const r of h.membership.records()) if (r !== local && inRound(r.state)) names.push(r.name);
+        for (const r of h.membership.records())
+          if (r !== local && inRound(r.state) && !trust.isUnproven(r.name)) names.push(r.name);
         return names;
       },
     );
     // Nobody alive left in the round (a lone survivor): probe a suspect instead.
-    const target = name === undefined ? due : h.membership.get(name);
+    const target = name === undefined ? (due ?? this.#unprovenDue()) : h.membership.get(name);
     if (target !== undefined) this.#probe(target, intervalMs);
   }
 
@@ -264,11 +292,27 @@ export class Prober {
     this.#suspects = 0;
     const recent = this.#h.clock.now() - intervalMs;
     for (const r of this.#h.membership.records()) {
-      if (r.state !== "suspect") continue;
+      if (r.state !== "suspect" || this.#trust.isUnproven(r.name)) continue;
       this.#suspects++;
       const probedAt = this.#lastProbed.get(r.name);
       if (probedAt !== undefined && probedAt > recent) continue;
       const at = probedAt === undefined || probedAt < r.stateChangedAt ? Number.NEGATIVE_INFINITY : probedAt;
+      if (at < bestAt) {
+        best = r;
+        bestAt = at;
+      }
+    }
+    return best;
+  }
+
+  /** The live member that has never answered us and that this member probed least recently. */
+  #unprovenDue(): MemberRecord | undefined {
+    const h = this.#h;
+    let best: MemberRecord | undefined;
+    let bestAt = Number.POSITIVE_INFINITY;
+    for (const r of h.membership.records()) {
+      if (r === h.membership.local || !isLive(r.state) || !this.#trust.isUnproven(r.name)) continue;
+      const at = this.#unprovenProbed.get(r.name) ?? Number.NEGATIVE_INFINITY;
       if (at < bestAt) {
         best = r;
         bestAt = at;
@@ -285,6 +329,12 @@ export class Prober {
       const r = h.membership.get(n);
       return r !== undefined && isLive(r.state);
     });
+    if (this.#trust.isUnproven(target.name)) this.#unprovenProbed.set(target.name, h.clock.now());
+    else this.#unprovenProbed.delete(target.name);
+    if (this.#unprovenProbed.size > 2 * h.membership.size) {
+      for (const name of this.#unprovenProbed.keys())
+        if (!this.#trust.isUnproven(name)) this.#unprovenProbed.delete(name);
+    }
     if (this.#lastProbed.size > 2 * h.membership.size) {
       for (const name of this.#lastProbed.keys())
         if (h.membership.get(name)?.state !== "suspect") this.#lastProbed.delete(name);

@@ -19,10 +19,13 @@
 export class RelayTrust {
   readonly #trusted = new Set<string>();
   readonly #silent = new Set<string>();
+  /** Members that have answered at least once (while in the table). */
+  readonly #heard = new Set<string>();
 
   /** `name` answered a request of ours. */
   answered(name: string): void {
     this.#trusted.add(name);
+    this.#heard.add(name);
     this.#silent.delete(name);
   }
 
@@ -37,6 +40,21 @@ export class RelayTrust {
     return this.#silent.has(name);
   }
 
+  /**
+   * True if `name` has never answered us (since it entered our table) and left
+   * our last request unanswered: it may not exist (a fake "alive" anyone can
+   * gossip). A member not tried yet is not unproven, nor one that answered once
+   * and then fell silent (crashed).
+   */
+  isUnproven(name: string): boolean {
+    return this.#silent.has(name) && !this.#heard.has(name);
+  }
+
+  /** True if `name` has never answered us since it entered our table (tried or not). */
+  isUnheard(name: string): boolean {
+    return !this.#heard.has(name);
+  }
+
   has(name: string): boolean {
     return this.#trusted.has(name);
   }
@@ -49,5 +67,6 @@ export class RelayTrust {
   prune(keep: (name: string) => boolean): void {
     for (const name of this.#trusted) if (!keep(name)) this.#trusted.delete(name);
     for (const name of this.#silent) if (!keep(name)) this.#silent.delete(name);
+    for (const name of this.#heard) if (!keep(name)) this.#heard.delete(name);
   }
 }
