@@ -155,9 +155,12 @@ test("fake alive members that never answer do not blind failure detection: a rea
     const survivors = cluster.members.filter((m) => m !== victim);
     victim.sim.crash();
     const t0 = cluster.net.clock.now();
-    // The kill -> dead bound of a table of this size (about 50 members: 13 T p99),
-    // with some slack for the probes the fakes take.
-    const bound = 20 * T;
+    // Before relays and probes were kept for members that answer, this took about
+    // 1,200 T (20 minutes). The fakes still take a share of the probes: over 30
+    // random seeds the survivors saw the death after p50 12.6 T, p90 19.5 T, max
+    // 33.4 T, against 13 T p99 for a table of this size with no fakes. The bound
+    // is that maximum with room; a seed past it is a regression to look at.
+    const bound = 40 * T;
     const ok = await cluster.net.runUntil(() => allSee(survivors, [victim.gossip.name], "dead"), bound, 50);
     assert.ok(ok, `dead everywhere within ${bound / T} T`);
     console.log(
