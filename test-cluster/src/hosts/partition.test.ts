@@ -19,7 +19,7 @@ import { type Figures, report } from "../netns/figures.js";
 import { HostCluster } from "../netns/host-cluster.js";
 import { COUNTER_CAPABILITY, formatFailures, startLoads, stopLoads, totals } from "../netns/load.js";
 import { fullRun, hostLabSkip, scale } from "../netns/requirements.js";
-import { detectionBoundMs, eventAt, lastState } from "../support/loopback.js";
+import { detectionBoundMs, eventAt, isolatedDetectionBoundMs, lastState } from "../support/loopback.js";
 
 const NODES: NodePlan[] = ["n1", "n2", "n3", "n4"].map((name) => ({ name, capabilities: [COUNTER_CAPABILITY] }));
 const SPLITS: readonly (readonly string[][])[] = scale(
@@ -60,7 +60,9 @@ async function runSplit(cluster: HostCluster, sides: readonly string[][], n: num
   const label = sides.map((s) => s.length).join(" | ");
   const procs = cluster.running();
   const sideOf = (name: string): readonly string[] => sides.find((s) => s.includes(name)) ?? [];
-  const boundMs = detectionBoundMs(NODES.length);
+  const boundMs = sides.some((side) => side.length === 1)
+    ? isolatedDetectionBoundMs(NODES.length)
+    : detectionBoundMs(NODES.length);
 
   const cutAt = Date.now();
   await cluster.lab.partition(sides);

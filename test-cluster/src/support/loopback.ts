@@ -45,10 +45,20 @@ export function privateNetwork(): LoopbackNetwork {
  * For n = 5: 1600 + 200 + 3600 + 500 = 5900 ms. Confirmations shorten the suspicion
  * towards min, so the usual figure is far lower; the tests report it.
  */
-export function detectionBoundMs(n: number): number {
-  const t = PROBE_INTERVAL_MS;
-  const minMs = suspicionTimeoutMs(LOCAL_PRESET.suspicionMult, n, t);
+export function detectionBoundMs(n: number, probeStretch = 1): number {
+  const t = PROBE_INTERVAL_MS * probeStretch;
+  const minMs = suspicionTimeoutMs(LOCAL_PRESET.suspicionMult, n, PROBE_INTERVAL_MS);
   return 2 * (n - 1) * t + t + LOCAL_PRESET.suspicionMaxTimeoutMult * minMs + 5 * LOCAL_PRESET.gossipIntervalMs;
+}
+
+/**
+ * The same bound for a member cut off from every other (the 1 of a 1 | n−1 split):
+ * its probes fail with no relay left to ask, which raises its health score to 1
+ * (Lifeguard), so it probes every 2·T; the suspicion timeouts are the normal ones.
+ * For n = 4: 2400 + 400 + 3600 + 500 = 6900 ms.
+ */
+export function isolatedDetectionBoundMs(n: number): number {
+  return detectionBoundMs(n, 2);
 }
 
 /** When `observer` first reported `event` for `member` at or after `since` (wall-clock ms), or undefined. */
