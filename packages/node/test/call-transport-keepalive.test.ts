@@ -172,6 +172,19 @@ describe("call transport: dead connections", () => {
     );
   });
 
+  it("resetPeer during a fresh connect keeps it and the calls queued on it", async (t) => {
+    // A member refuting a false suspicion at start-up resets its peers' connections while
+    // the first ones are still connecting; a connect that young is not a stuck one.
+    const server = await startServer(t, echoHandler);
+    const client = await startClient(t, {});
+    const calls = [0, 1, 2, 3].map((i) => outcome(client.call(server.address, request(`q${i}`))));
+    client.resetPeer(server.address); // the connect has not completed: it cannot before this turn ends
+    for (const [i, result] of (await Promise.all(calls)).entries()) {
+      assert.deepEqual(result, { value: { echo: `q${i}` } });
+    }
+    assert.equal(client.stats().dropped.reset, 0);
+  });
+
   it("resetPeer keeps a connection that is carrying bytes", async (t) => {
     const { proxy, client } = await proxiedPath(t, {});
     client.resetPeer(proxy.address);

@@ -78,6 +78,8 @@ export class PeerConnection {
    * backlog, so a slow link pushing a big frame is not taken for a dead one).
    */
   #lastSignOfLifeAt = 0;
+  /** Clock time the pending connect started. */
+  #connectStartedAt = 0;
   /** When the unanswered ping went out, or undefined. */
   #pingSentAt: number | undefined;
   #pingTimer: TimerHandle | undefined;
@@ -199,7 +201,11 @@ export class PeerConnection {
       return;
     }
     if (this.#state === "connecting") {
-      this.#replace("reset", "the peer came back while a connect was pending");
+      // A connect pending for a ping interval is stuck in SYN retransmission (a
+      // partition); a younger one is just opening, and its queued calls would fail.
+      if (config.clock.now() - this.#connectStartedAt > config.pingIntervalMs) {
+        this.#replace("reset", "the peer came back while a connect was pending");
+      }
       return;
     }
     if (this.#state !== "open") return;
@@ -253,6 +259,7 @@ export class PeerConnection {
     const config = this.#ctx.config;
     const logger = config.logger;
     this.#state = "connecting";
+    this.#connectStartedAt = config.clock.now();
     this.#lastError = undefined;
     if (this.#attempts++ > 0) this.#ctx.onReconnect();
     this.#decoder = new FrameDecoder(config.maxFrameBytes);
