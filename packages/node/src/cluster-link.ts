@@ -140,6 +140,7 @@ export class NetworkLink implements ClusterLink {
           defaultTimeoutMs: init.callTimeoutMs,
           maxFrameBytes: init.maxFrameBytes,
           flushMode: CALL_FLUSH_MODE,
+          peerAnswering: (address) => this.#answersProbes(address),
         },
         { clock, logger },
       );
@@ -208,6 +209,14 @@ export class NetworkLink implements ClusterLink {
 
   listen(listener: MembershipListener): void {
     this.#listeners.push(listener);
+  }
+
+  /** Whether the member with this call address is alive (answering probes) in this node's view. */
+  #answersProbes(address: string): boolean {
+    for (const member of this.members()) {
+      if (member.state === "alive" && callAddressOf(member) === address) return true;
+    }
+    return false;
   }
 
   members(): readonly MemberView[] {

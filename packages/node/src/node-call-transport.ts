@@ -46,6 +46,8 @@ export interface TcpCallTransportInit {
   readonly defaultTimeoutMs: number;
   readonly maxFrameBytes: number;
   readonly flushMode: FlushMode;
+  /** Membership's word on a peer: true while the member at this call address answers probes. */
+  readonly peerAnswering?: (address: string) => boolean;
 }
 
 /** The call transport over TCP: a CallServer for this node and a CallClient with one connection per peer. */
@@ -66,7 +68,7 @@ export class TcpCallTransport implements CallTransport {
         maxFrameBytes: init.maxFrameBytes,
         ...cipher,
       },
-      components,
+      init.peerAnswering === undefined ? components : { ...components, peerAnswering: init.peerAnswering },
     );
   }
 

@@ -7,6 +7,7 @@
 export { secretFrameCipher } from "./call-cipher.js";
 export {
   CallClient,
+  type CallClientComponents,
   type CallClientConfig,
   type CallClientInit,
   type CallClientStats,

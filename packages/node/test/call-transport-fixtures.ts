@@ -6,6 +6,7 @@ import {
   type CallClientInit,
   CallServer,
   type CallServerInit,
+  type CallClientComponents,
   type CallTransportComponents,
 } from "../src/call-transport/index.js";
 
@@ -76,7 +77,7 @@ export async function startServer(
 export async function startClient(
   t: TestContext,
   init: CallClientInit = {},
-  components: CallTransportComponents = {},
+  components: CallClientComponents = {},
 ): Promise<CallClient> {
   const client = new CallClient(init, components);
   await client.start();

@@ -4,7 +4,7 @@ import { describe, it, type TestContext } from "node:test";
 import { isMeshError } from "@mesh/interface";
 import { FakeClock, waitFor } from "@mesh/testing";
 import { FrameDecoder } from "../src/call-transport/frame-decoder.js";
-import type { CallClient, CallClientInit } from "../src/call-transport/index.js";
+import { CallClient, type CallClientInit } from "../src/call-transport/index.js";
 import { decodeMessage, MessageType, pongToWire } from "../src/call-transport/messages.js";
 import { WireCodec } from "../src/call-transport/wire-codec.js";
 import { BlackHoleProxy } from "./black-hole-proxy.js";
@@ -119,6 +119,52 @@ describe("call transport: dead connections", () => {
     assert.equal(client.stats().peers, 1, "the peer is kept: the next send dials again at once");
     client.cast(callee.address, request("again"));
     await waitFor("a new connection", () => count(callee.state.received, MessageType.Hello) === 2);
+  });
+
+  it("keeps a silent connection while membership says the peer answers probes, up to maxStallMs (fake clock)", async (t) => {
+    // A link retransmitting into loss: probes get through, this connection's bytes do not yet.
+    const clock = new FakeClock();
+    const callee = await rawCallee(t);
+    let answering = true;
+    const client = await startClient(
+      t,
+      { pingIntervalMs: 1000, pingTimeoutMs: 2000, maxStallMs: 6000 },
+      { clock, peerAnswering: (address) => answering && address === callee.address },
+    );
+    const call = outcome(client.call(callee.address, request("slow", { timeoutMs: 60_000 })));
+    await waitFor("the call to arrive", () => count(callee.state.received, MessageType.Call) === 1);
+    callee.state.answering = false;
+    clock.advance(1000);
+    await waitFor("a ping after 1 s of silence", () => count(callee.state.received, MessageType.Ping) === 1);
+    clock.advance(2000);
+    clock.advance(2000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(client.stats().dropped["ping-timeout"], 0, "5 s of silence: kept, the peer answers probes");
+    assert.equal(callee.state.closed, 0);
+    client.resetPeer(callee.address); // a false suspicion refuted meanwhile: the same rule
+    assert.equal(client.stats().dropped.reset, 0, "a refuted suspicion does not replace it either");
+    clock.advance(999);
+    assert.equal(client.stats().dropped["ping-timeout"], 0, "not before 6 s of silence");
+    clock.advance(1);
+    assert.equal(client.stats().dropped["ping-timeout"], 1, "6 s of silence: replaced even so");
+    const result = await call;
+    assert.ok(isMeshError(result.error, "MESH_ERR_NODE_UNREACHABLE"), String(result.error));
+
+    // A new connection, silent again; membership now says the peer stopped answering.
+    client.cast(callee.address, request("again"));
+    await waitFor("a new connection", () => count(callee.state.received, MessageType.Hello) === 2);
+    answering = false;
+    clock.advance(1000);
+    await waitFor("its ping", () => count(callee.state.received, MessageType.Ping) === 2);
+    clock.advance(2000);
+    assert.equal(client.stats().dropped["ping-timeout"], 2, "suspected by membership: replaced at the ping timeout");
+  });
+
+  it("rejects a maxStallMs shorter than the ping timeout", () => {
+    assert.throws(
+      () => new CallClient({ pingTimeoutMs: 5000, maxStallMs: 1000 }),
+      (error: unknown) => isMeshError(error, "MESH_ERR_INVALID_ARGUMENT") && /maxStallMs/.test(String(error)),
+    );
   });
 
   it("replaces a connection after a streak of timeouts with nothing received (fake clock)", async (t) => {

@@ -12,6 +12,7 @@ import { HostCluster } from "../netns/host-cluster.js";
 import {
   auditCounters,
   COUNTER_CAPABILITY,
+  failureSamples,
   formatFailures,
   startLoads,
   stopLoads,
@@ -73,7 +74,11 @@ describe(
           sum.violations === 0 ? 0 : `${sum.violations}: ${violationSamples(reports.values(), 3)}`,
       });
       assert.deepEqual(deaths, [], "no member is declared dead");
-      assert.equal(sum.failed, 0, `no call is lost (${formatFailures(sum.failures)})`);
+      assert.equal(
+        sum.failed,
+        0,
+        `no call is lost (${formatFailures(sum.failures)}; ${failureSamples(reports.values())})`,
+      );
       assert.equal(
         sum.violations,
         0,

@@ -131,6 +131,14 @@ export function formatFailures(failures: Readonly<Record<string, number>>): stri
   return parts.length === 0 ? "none" : parts.join(", ");
 }
 
+/** The first few failed calls, across callers: "id CODE after N ms: message; …", or "none". */
+export function failureSamples(reports: Iterable<LoadReport>, max = 3): string {
+  const lines = [...reports]
+    .flatMap((r) => r.failureSamples)
+    .flatMap((o) => (o.ok ? [] : [`${o.id} ${o.error.code} after ${Math.round(o.latencyMs)} ms: ${o.error.message}`]));
+  return lines.slice(0, max).join("; ") || "none";
+}
+
 /**
  * Compares the effects the counters hold with what the callers saw: for each id,
  * the count read now must equal the last reply its caller got (no effect after it,

@@ -8,7 +8,7 @@ import { TickClock } from "./tick-clock.js";
 import {
   type CallClientConfig,
   type CallClientInit,
-  type CallTransportComponents,
+  type CallClientComponents,
   clientConfig,
 } from "./transport-config.js";
 import { type CallClientStats, Counters } from "./transport-stats.js";
@@ -37,7 +37,7 @@ export class CallClient {
   #running = false;
   #reconnects = 0;
 
-  constructor(init: CallClientInit = {}, components: CallTransportComponents = {}) {
+  constructor(init: CallClientInit = {}, components: CallClientComponents = {}) {
     this.config = clientConfig(init, components);
     this.#context = {
       config: this.config,

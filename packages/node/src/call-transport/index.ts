@@ -12,6 +12,7 @@ export type { CallHandler, IncomingCall, IncomingCast } from "./incoming-call.js
 export type { OutgoingCall, OutgoingCast } from "./outgoing.js";
 export { formatPeerAddress, type PeerAddress, parsePeerAddress } from "./peer-address.js";
 export type {
+  CallClientComponents,
   CallClientConfig,
   CallClientInit,
   CallServerConfig,

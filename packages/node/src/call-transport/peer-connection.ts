@@ -55,7 +55,9 @@ type State = "idle" | "connecting" | "open" | "backoff" | "closed";
  * received nothing for `pingIntervalMs` is pinged; nothing within
  * `pingTimeoutMs` after that, or `maxTimeoutStreak` calls in a row timing out
  * with nothing received, replaces it with a fresh one, as does `reset()` when
- * membership saw the peer come back.
+ * membership saw the peer come back. While membership says the peer answers
+ * probes, an unanswered ping is a link retransmitting into loss, not a dead
+ * one: the connection is kept for up to `maxStallMs` of silence.
  */
 export class PeerConnection {
   readonly address: string;
@@ -209,12 +211,19 @@ export class PeerConnection {
       return;
     }
     if (this.#state !== "open") return;
-    // Silent as long as a ping may go unanswered: a link in a partition, not one
-    // waiting out a retransmission under loss (a false suspicion is refuted often then).
+    // The same rule as an unanswered ping: silent past the ping timeout is a link
+    // in a partition, unless the peer answers probes (then TCP is retransmitting
+    // into loss, and a false suspicion is refuted often then).
     const silentMs = config.clock.now() - this.#lastSignOfLifeAt;
-    if (silentMs > config.pingTimeoutMs) {
+    if (silentMs > this.#silenceLimitMs()) {
       this.#replace("reset", `the peer came back; nothing received on this connection for ${Math.round(silentMs)} ms`);
     }
+  }
+
+  /** How long this connection may stay silent: the ping timeout, or maxStallMs while the peer answers probes. */
+  #silenceLimitMs(): number {
+    const { pingTimeoutMs, maxStallMs, peerAnswering } = this.#ctx.config;
+    return peerAnswering(this.address) ? maxStallMs : pingTimeoutMs;
   }
 
   /** Closes the connection and fails every call in flight on it with `code`. */
@@ -362,11 +371,19 @@ export class PeerConnection {
     const pingSentAt = this.#pingSentAt;
     if (pingSentAt !== undefined && this.#lastSignOfLifeAt < pingSentAt) {
       const waitedMs = now - pingSentAt;
-      if (waitedMs >= pingTimeoutMs) {
-        this.#replace("ping-timeout", `no answer to a ping within ${pingTimeoutMs} ms`);
+      if (waitedMs < pingTimeoutMs) {
+        this.#armPing(pingTimeoutMs - waitedMs);
         return;
       }
-      this.#armPing(pingTimeoutMs - waitedMs);
+      // While the peer answers probes the link works: TCP is retransmitting into
+      // loss, and the calls in flight may still arrive. Keep it, up to maxStallMs.
+      const silentMs = now - this.#lastSignOfLifeAt;
+      const limitMs = this.#silenceLimitMs();
+      if (silentMs < limitMs) {
+        this.#armPing(Math.min(pingTimeoutMs, limitMs - silentMs));
+        return;
+      }
+      this.#replace("ping-timeout", `no answer to a ping within ${Math.round(waitedMs)} ms`);
       return;
     }
     this.#pingSentAt = undefined;

@@ -32,6 +32,15 @@ export const DEFAULT_PING_INTERVAL_MS = 1_000;
  * connection at once if it was silent this long (see PeerConnection.reset).
  */
 export const DEFAULT_PING_TIMEOUT_MS = 5_000;
+/**
+ * How long a silent connection is kept while membership says its peer answers
+ * probes. Then the link works and TCP is retransmitting into loss (at 10% loss
+ * under a loaded machine's inflated RTO a stall passed 5 s and failed 15 calls:
+ * scenario 5 in CI), so replacing the connection would fail calls that TCP was
+ * about to deliver. Past this, a path that carries probes but not this
+ * connection (a middlebox that lost its state) is taken for dead anyway.
+ */
+export const DEFAULT_MAX_STALL_MS = 30_000;
 /** This many calls in a row timing out with nothing received meanwhile also replaces the connection. */
 export const DEFAULT_MAX_TIMEOUT_STREAK = 3;
 /** The hello is ~60 bytes sealed; nothing before it may be bigger than this. */
@@ -60,6 +69,15 @@ export interface CallTransportComponents {
   readonly clock?: Clock;
   /** @default noopLogger */
   readonly logger?: Logger;
+}
+
+export interface CallClientComponents extends CallTransportComponents {
+  /**
+   * Membership's word on the peer at a call address: true while it answers
+   * probes. A connection whose ping went unanswered is then kept (up to
+   * `maxStallMs` of silence) instead of replaced. @default () => false (no membership: the ping timeout decides)
+   */
+  readonly peerAnswering?: (address: string) => boolean;
 }
 
 interface CommonInit {
@@ -92,6 +110,11 @@ export interface CallClientInit extends CommonInit {
   readonly pingTimeoutMs?: number;
   /** Consecutive calls timed out with nothing received meanwhile that replace the connection. @default 3 */
   readonly maxTimeoutStreak?: number;
+  /**
+   * Silence a connection is allowed past its ping timeout while `peerAnswering`
+   * says the peer answers probes, in ms (at least `pingTimeoutMs`). @default 30000 (or `pingTimeoutMs` if longer)
+   */
+  readonly maxStallMs?: number;
 }
 
 export interface CallServerInit extends CommonInit {
@@ -144,6 +167,8 @@ export interface CallClientConfig extends CommonConfig {
   readonly pingIntervalMs: number;
   readonly pingTimeoutMs: number;
   readonly maxTimeoutStreak: number;
+  readonly maxStallMs: number;
+  readonly peerAnswering: (address: string) => boolean;
 }
 
 export interface CallServerConfig extends CommonConfig {
@@ -161,7 +186,7 @@ export interface CallServerConfig extends CommonConfig {
   readonly maxBufferedBytes: number;
 }
 
-export function clientConfig(init: CallClientInit, components: CallTransportComponents): CallClientConfig {
+export function clientConfig(init: CallClientInit, components: CallClientComponents): CallClientConfig {
   const config: CallClientConfig = {
     ...commonConfig(init, components),
     maxInFlightPerPeer: positiveInt("maxInFlightPerPeer", init.maxInFlightPerPeer ?? DEFAULT_MAX_IN_FLIGHT),
@@ -174,7 +199,16 @@ export function clientConfig(init: CallClientInit, components: CallTransportComp
     pingIntervalMs: positiveMs("pingIntervalMs", init.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS),
     pingTimeoutMs: positiveMs("pingTimeoutMs", init.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS),
     maxTimeoutStreak: positiveInt("maxTimeoutStreak", init.maxTimeoutStreak ?? DEFAULT_MAX_TIMEOUT_STREAK),
+    // Unset, it is never shorter than a longer ping timeout given.
+    maxStallMs: positiveMs(
+      "maxStallMs",
+      init.maxStallMs ?? Math.max(DEFAULT_MAX_STALL_MS, init.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS),
+    ),
+    peerAnswering: components.peerAnswering ?? (() => false),
   };
+  if (config.maxStallMs < config.pingTimeoutMs) {
+    throw invalidArgument("maxStallMs", `at least pingTimeoutMs (${config.pingTimeoutMs})`, init.maxStallMs);
+  }
   if (config.reconnectMaxMs < config.reconnectBaseMs) {
     throw invalidArgument(
       "reconnectMaxMs",
