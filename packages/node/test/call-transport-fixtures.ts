@@ -3,10 +3,10 @@ import type { TestContext } from "node:test";
 import type { CallHandler, FrameCipher, IncomingCall, IncomingCast } from "../src/call-transport/index.js";
 import {
   CallClient,
+  type CallClientComponents,
   type CallClientInit,
   CallServer,
   type CallServerInit,
-  type CallClientComponents,
   type CallTransportComponents,
 } from "../src/call-transport/index.js";
 

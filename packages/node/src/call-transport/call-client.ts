@@ -6,9 +6,9 @@ import { parsePeerAddress } from "./peer-address.js";
 import { type ClientContext, PeerConnection, PendingCall } from "./peer-connection.js";
 import { TickClock } from "./tick-clock.js";
 import {
+  type CallClientComponents,
   type CallClientConfig,
   type CallClientInit,
-  type CallClientComponents,
   clientConfig,
 } from "./transport-config.js";
 import { type CallClientStats, Counters } from "./transport-stats.js";
