@@ -126,7 +126,7 @@ export class CallRouter {
       if (forwarding && !a.mayForward()) {
         // A call already sent on once is served where it arrived rather than bounced again.
         if (a.incoming !== undefined && !retry) {
-          const reply = await this.#local(a);
+          const reply = await this.#local(a, false);
           // Served here for a sender whose view differs: if this node's view holds, the actor goes to its owner.
           this.#handoffs.suspectStray(a.module, a.id, a.capability);
           if (reply !== MOVED) return [this.#name, reply];
@@ -221,18 +221,33 @@ export class CallRouter {
     return this.#handoffs.arriving(a.capability, a.shard);
   }
 
-  /** The local turn, under the node's own timer for a call made here (the transport times calls from others). */
-  #local(a: Attempt): Promise<unknown> {
+  /**
+   * The local turn, under the node's own timer for a call made here (the transport
+   * times calls from others). `asOwner`: this node was chosen as the owner, so
+   * after waiting for an arriving handoff it checks that it still is; the shard
+   * may have moved on meanwhile (views merging after a heal), and the call then
+   * follows it (MOVED) instead of activating the actor on a node that no table
+   * change will look at again.
+   */
+  #local(a: Attempt, asOwner = true): Promise<unknown> {
     let turn: Promise<unknown>;
     try {
       const arriving = this.#ready(a);
-      turn = arriving === undefined ? this.#turn(a) : arriving.then(() => this.#turn(a));
+      turn =
+        arriving === undefined
+          ? this.#turn(a)
+          : arriving.then(() => (asOwner && !this.#stillOwner(a) ? MOVED : this.#turn(a)));
     } catch (error) {
       // An unknown module, or a payload the codec refuses: the same errors as from another node.
       return Promise.reject(error);
     }
     if (a.incoming !== undefined) return turn;
     return this.#deadlines.within(turn, a.deadline, () => timedOut(a));
+  }
+
+  #stillOwner(a: Attempt): boolean {
+    const owner = this.#routing.tables.ownerOf(a.shard, a.capability);
+    return owner !== undefined && this.#routing.servesHere(owner);
   }
 
   #turn(a: Attempt): Promise<unknown> {
