@@ -172,14 +172,21 @@ export class CallRouter {
       }
       return;
     }
+    const ownedHere = this.#routing.servesHere(owner);
     const arriving = this.#ready(a);
-    if (arriving !== undefined) await arriving;
+    if (arriving !== undefined) {
+      await arriving;
+      // The shard moved on while the cast waited for its handoff: it follows the shard.
+      if (ownedHere && !this.#stillOwner(a)) return this.cast(a);
+    }
     this.#placements.record(a.module, a.id, a.capability);
     const copy = a.incoming === undefined && !this.#byReference(a.module);
     this.#runtime.cast(a.module, a.id, copy ? this.#codec.copy(a.payload, "payload") : a.payload, {
       initArg: copy ? this.#codec.copy(a.initArg, "initArg") : a.initArg,
       chain: a.chain,
     });
+    // Served as its last hop for a sender whose view differs, as a call would be.
+    if (!ownedHere) this.#handoffs.suspectStray(a.module, a.id, a.capability);
   }
 
   /** A cast that arrived from another node (`module` and `payload` unwrapped from an acknowledged cast). */

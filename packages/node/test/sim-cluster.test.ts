@@ -215,6 +215,30 @@ describe("a cluster on the simulator", () => {
     });
   });
 
+  it("hands a cast served as its last hop on a non-owner to the owner, with its state", async () => {
+    const seed = testSeed();
+    await withSeed(seed, async () => {
+      const sim = simulation(seed);
+      const a = await sim.add("a", ["game"]);
+      const b = await sim.add("b", ["game"]);
+      await sim.converged();
+      const id = IDS.find((i) => a.ownerNode(a.shardFor(i), "game") === "b") as string;
+      // A cast already forwarded once (its sender's view named a) is served where it arrived.
+      const probe = sim.calls.endpoint(sim.net.addNode());
+      const aAddress = `${(sim.nodes.get("a") as { sim: SimNode }).sim.address.host}:${sim.calls.port}`;
+      probe.cast(aAddress, { module: "Counter", id, capability: "game", payload: 5, hops: 1 });
+      await sim.net.run(50);
+      assert.deepEqual(a.activeModules("game", id), ["Counter"], "served on a");
+      await sim.net.run(1_100); // handoffTimeoutMs: the grace for views that still differ
+      const { pid, response } = await sim.net.settle(a.call({ module: "Counter", id, capability: "game", payload: 1 }));
+      assert.deepEqual(a.activeModules("game", id), [], "a kept no activation of b's actor");
+      assert.equal(a.stats().straysEvicted, 1);
+      assert.equal(b.stats().handoffsReceived, 1);
+      assert.deepEqual([pid.node, response], ["b", 6], "the owner has the count");
+      for (const { node } of sim.nodes.values()) await sim.net.settle(node.stop());
+    });
+  });
+
   it("passes on a handoff received for a shard another node owns, with its state", async () => {
     const seed = testSeed();
     await withSeed(seed, async () => {
