@@ -168,14 +168,6 @@ async function runSplit(
   return notDeduplicated;
 }
 
-/**
- * Known open bug: after a heal, an activation on a node that is not the owner can
- * outlive the grace (seen after 2 | 2 heals and, rarely, after 1 | 3 ones: one id in
- * one CI run). The figures above report it on every run.
- */
-const DUPLICATES_OPEN =
-  "open bug: after a heal an activation on a non-owner can outlive the 30 s bound (the figures give the ids)";
-
 describe(
   `scenario 4: partitions ${SPLITS.map((s) => s.map((side) => side.length).join("|")).join(" and ")}, ${SPLIT_MS / 1000} s each`,
   { skip: hostLabSkip(), timeout: fullRun() ? 900_000 : 180_000 },
@@ -196,7 +188,7 @@ describe(
             await cluster.lab.heal();
             report(t, `4.${i + 1}`, `partition ${label}, then heal`, figures);
           }
-          await t.test("actors active on both sides are reduced to one within 30 s", { todo: DUPLICATES_OPEN }, () => {
+          await t.test("actors active on both sides are reduced to one within 30 s", () => {
             if (deduplication !== undefined) throw deduplication;
           });
         });
