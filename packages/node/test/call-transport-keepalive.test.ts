@@ -179,6 +179,23 @@ describe("call transport: dead connections", () => {
     await waitFor("the callee to see the connection closed", () => callee.state.closed === 1);
   });
 
+  it("keeps the connection after a streak of timeouts while membership says the peer answers (fake clock)", async (t) => {
+    const clock = new FakeClock();
+    const callee = await rawCallee(t);
+    const client = await startClient(
+      t,
+      { pingIntervalMs: 60_000, maxTimeoutStreak: 3 },
+      { clock, peerAnswering: () => true },
+    );
+    const calls = [0, 1, 2].map((i) => outcome(client.call(callee.address, request(i, { timeoutMs: 100 }))));
+    await waitFor("the calls to arrive", () => count(callee.state.received, MessageType.Call) === 3);
+    clock.advance(100);
+    for (const result of await Promise.all(calls)) assert.ok(isMeshError(result.error, "MESH_ERR_TIMEOUT"));
+    assert.equal(client.stats().dropped["timeout-streak"], 0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(callee.state.closed, 0, "the connection is kept");
+  });
+
   it("after a black hole heals, calls succeed within 1 s by the keepalive alone", async (t) => {
     const { proxy, client } = await proxiedPath(t, { pingIntervalMs: 100, pingTimeoutMs: 300 });
     const healedAt = await partition(client, proxy, 1500);

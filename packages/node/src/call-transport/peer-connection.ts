@@ -185,7 +185,8 @@ export class PeerConnection {
     if (this.#state !== "open") return;
     const silent = this.#lastSignOfLifeAt <= call.deadline - call.timeoutMs;
     this.#timeoutStreak = silent ? this.#timeoutStreak + 1 : 0;
-    if (this.#timeoutStreak >= this.#ctx.config.maxTimeoutStreak) {
+    // While the peer answers probes, silence is loss that TCP is retransmitting through (the ping rule).
+    if (this.#timeoutStreak >= this.#ctx.config.maxTimeoutStreak && !this.#ctx.config.peerAnswering(this.address)) {
       this.#replace("timeout-streak", `${this.#timeoutStreak} calls in a row timed out with nothing received`);
     }
   }
