@@ -12,6 +12,8 @@ import {
   MessageType,
   pongToWire,
   replyToWire,
+  traceparentOf,
+  tracestateOf,
   type WireCall,
 } from "./messages.js";
 import { RidTable } from "./rid-table.js";
@@ -240,6 +242,9 @@ export class ServerConnection {
       timeoutMs,
       deadline,
       this.#remoteAddress,
+      // An untraced call (ten elements) skips both checks on its length alone.
+      wire.length === 10 ? undefined : traceparentOf(wire),
+      wire.length === 10 ? undefined : tracestateOf(wire),
     );
     this.#inFlight.add(call);
     deadlines.add(call);
