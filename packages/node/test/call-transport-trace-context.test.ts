@@ -3,8 +3,8 @@ import { connect } from "node:net";
 import { describe, it } from "node:test";
 import { isMeshError } from "@mesh/interface";
 import { waitFor } from "@mesh/testing";
-import type { IncomingCall } from "../src/call-transport/index.js";
 import { FrameDecoder } from "../src/call-transport/frame-decoder.js";
+import type { IncomingCall } from "../src/call-transport/index.js";
 import { callToWire, decodeMessage, helloToWire, isWireCall, MessageType } from "../src/call-transport/messages.js";
 import { MAX_TRACESTATE_CHARS, validTraceparent, validTracestate } from "../src/call-transport/trace-context.js";
 import { WireCodec } from "../src/call-transport/wire-codec.js";
@@ -157,11 +157,15 @@ describe("W3C trace context on call frames", () => {
       [TRACEPARENT, "y".repeat(100_000)],
       [TRACEPARENT, ["congo=1"]],
     ];
-    hostile.forEach((trace, i) => socket.write(call(i + 1, ...trace)));
+    for (const [i, trace] of hostile.entries()) socket.write(call(i + 1, ...trace));
     await waitFor("every call to be served", () => seen.length === hostile.length, { timeoutMs: 5_000 });
     assert.deepEqual(
       seen.map((c) => [c.payload, c.traceparent, c.tracestate]),
-      hostile.map((trace, i) => [i + 1, trace.length === 2 && trace[0] === TRACEPARENT ? TRACEPARENT : undefined, undefined]),
+      hostile.map((trace, i) => [
+        i + 1,
+        trace.length === 2 && trace[0] === TRACEPARENT ? TRACEPARENT : undefined,
+        undefined,
+      ]),
     );
     await waitFor("every reply", () => replies.length === hostile.length, { timeoutMs: 5_000 });
     assert.equal(server.stats().connections, 1, "no frame was taken for a protocol violation");

@@ -138,7 +138,20 @@ export function callToWire(
   if (tracestate === undefined) {
     return [MessageType.Call, rid, module, id, capability, payload, initArg, timeoutMs, chain, hops, traceparent];
   }
-  return [MessageType.Call, rid, module, id, capability, payload, initArg, timeoutMs, chain, hops, traceparent, tracestate];
+  return [
+    MessageType.Call,
+    rid,
+    module,
+    id,
+    capability,
+    payload,
+    initArg,
+    timeoutMs,
+    chain,
+    hops,
+    traceparent,
+    tracestate,
+  ];
 }
 
 export function castToWire(

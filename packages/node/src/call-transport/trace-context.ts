@@ -25,17 +25,12 @@ const TRACESTATE = /^[\x20-\x7e]*$/;
 
 /** The value if it is a valid version-00 traceparent, else undefined. */
 export function validTraceparent(value: unknown): string | undefined {
-  return typeof value === "string" && value.length === TRACEPARENT_CHARS && TRACEPARENT.test(value)
-    ? value
-    : undefined;
+  return typeof value === "string" && value.length === TRACEPARENT_CHARS && TRACEPARENT.test(value) ? value : undefined;
 }
 
 /** The value if it can be a tracestate (1 to 512 printable ASCII characters), else undefined. */
 export function validTracestate(value: unknown): string | undefined {
-  return typeof value === "string" &&
-    value.length > 0 &&
-    value.length <= MAX_TRACESTATE_CHARS &&
-    TRACESTATE.test(value)
+  return typeof value === "string" && value.length > 0 && value.length <= MAX_TRACESTATE_CHARS && TRACESTATE.test(value)
     ? value
     : undefined;
 }
