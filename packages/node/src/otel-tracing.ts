@@ -1,5 +1,13 @@
 import { MeshError } from "@mesh/interface";
-import type { Context, Span, SpanContext, SpanKind, Tracer } from "@opentelemetry/api";
+import type {
+  Context,
+  ProxyTracerProvider,
+  Span,
+  SpanContext,
+  SpanKind,
+  Tracer,
+  TracerProvider,
+} from "@opentelemetry/api";
 import type { Attempt } from "./call-router.js";
 import type { IncomingCall } from "./call-transport/index.js";
 import { validTraceparent, validTracestate } from "./call-transport/trace-context.js";
@@ -22,6 +30,9 @@ export class OtelTracing implements Tracing {
   readonly #tracer: Tracer;
   readonly #node: string;
   readonly #kinds: Readonly<Record<"client" | "server" | "internal", { readonly kind: SpanKind }>>;
+  /** The API's global proxy provider, when the spans go there; its delegate is the no-op one until an SDK registers. */
+  readonly #proxy: ProxyTracerProvider | undefined;
+  readonly #noopProvider: TracerProvider;
 
   constructor(api: OtelApi, provider: TracingInit["tracerProvider"], node: string) {
     this.#api = api;
@@ -29,6 +40,10 @@ export class OtelTracing implements Tracing {
     this.#tracer =
       provider === undefined ? api.trace.getTracer(TRACER_NAME) : (provider.getTracer(TRACER_NAME) as Tracer);
     this.#node = node;
+    const global = api.trace.getTracerProvider();
+    this.#proxy = provider === undefined && global instanceof api.ProxyTracerProvider ? global : undefined;
+    // A fresh proxy has no delegate: what it returns is the API's no-op provider.
+    this.#noopProvider = new api.ProxyTracerProvider().getDelegate();
     // One options object per kind, made once: startSpan runs on every traced step.
     this.#kinds = {
       client: { kind: api.SpanKind.CLIENT },
@@ -37,13 +52,25 @@ export class OtelTracing implements Tracing {
     };
   }
 
+  /**
+   * True while no SDK has registered a provider behind the global proxy. A
+   * call made then has nothing to record or carry, so it costs a compare rather
+   * than a no-op span (measured: ~100 ns per step, a tenth of a local call).
+   */
+  #unheard(): boolean {
+    return this.#proxy !== undefined && this.#proxy.getDelegate() === this.#noopProvider;
+  }
+
   call(a: Attempt): Trace {
+    if (this.#unheard()) return NO_TRACE;
     return this.#identified(this.#start("mesh.call", this.#kinds.client, this.#api.context.active()), a);
   }
 
   serve(a: Attempt, call: IncomingCall): Trace {
     const api = this.#api;
     const traceparent = call.traceparent;
+    // A caller's context is passed on even here (a forward keeps it), so only an untraced call stops early.
+    if (traceparent === undefined && this.#unheard()) return NO_TRACE;
     const parent =
       traceparent === undefined
         ? api.ROOT_CONTEXT
