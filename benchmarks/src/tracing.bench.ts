@@ -5,7 +5,8 @@
  * with `@opentelemetry/api` installed but no tracer provider (the default for
  * most installs, since prom-client brings the API along), and traced (every call
  * sampled, spans batched to an exporter that drops them, so the figure is Mesh's
- * and the SDK's work rather than an exporter's I/O). Setups are measured in
+ * and the SDK's work rather than an exporter's I/O), and sampled at 1% (parent-based, as
+ * production would: most calls carry an unsampled context and record nothing). Setups are measured in
  * interleaved rounds, each round starting with a different one; medians.
  * Goal: the API installed with no provider costs <= 2% more CPU per call than off.
  *
@@ -14,7 +15,13 @@
  */
 import { createNode, type MeshNode, type NodeInit } from "@mesh/node";
 import { waitFor } from "@mesh/testing";
-import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base";
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  type SpanExporter,
+  TraceIdRatioBasedSampler,
+} from "@opentelemetry/sdk-trace-base";
 import { fmt, PAYLOAD } from "./tcp-baseline.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
@@ -90,10 +97,16 @@ const exporter = new DroppingExporter();
 const provider = new BasicTracerProvider({
   spanProcessors: [new BatchSpanProcessor(exporter, { maxQueueSize: 65_536, maxExportBatchSize: 4_096 })],
 });
+const sampledExporter = new DroppingExporter();
+const sampledProvider = new BasicTracerProvider({
+  sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.01) }),
+  spanProcessors: [new BatchSpanProcessor(sampledExporter, { maxQueueSize: 65_536, maxExportBatchSize: 4_096 })],
+});
 const clusters = {
   off: await pair(false),
   "no provider": await pair(undefined),
   traced: await pair({ tracerProvider: provider }),
+  "sampled 1%": await pair({ tracerProvider: sampledProvider }),
 };
 type Setup = keyof typeof clusters;
 const names = Object.keys(clusters) as Setup[];
@@ -103,7 +116,7 @@ try {
     await Promise.all(IDS.map((id) => node.call({ module: "GameActor", id, capability: "game", payload: PAYLOAD })));
     await measure(node); // warm-up
   }
-  const results: Record<Setup, Round[]> = { off: [], "no provider": [], traced: [] };
+  const results: Record<Setup, Round[]> = { off: [], "no provider": [], traced: [], "sampled 1%": [] };
   for (let round = 0; round < ROUNDS; round++) {
     for (let k = 0; k < names.length; k++) {
       const name = names[(round + k) % names.length] as Setup;
@@ -111,6 +124,7 @@ try {
     }
   }
   await provider.forceFlush();
+  await sampledProvider.forceFlush();
   const base = median(results.off.map((r) => r.rps));
   const baseCpu = median(results.off.map((r) => r.cpuUs));
   console.log(
@@ -137,8 +151,9 @@ try {
       ].join(" | "),
     );
   }
-  console.log(`spans exported while traced: ${exporter.spans}`);
+  console.log(`spans exported: traced ${exporter.spans}, sampled 1% ${sampledExporter.spans}`);
 } finally {
   await Promise.allSettled(Object.values(clusters).flatMap((nodes) => nodes.map((n) => n.stop())));
   await provider.shutdown();
+  await sampledProvider.shutdown();
 }

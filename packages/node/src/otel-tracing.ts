@@ -144,6 +144,8 @@ class SpanTrace implements Trace {
   /** The parent's context with this span set: the parent of this step's children. */
   readonly context: Context;
   #carrier: Trace | undefined;
+  /** Formatted and checked once: a call's span may be sent on more than once (a retry after a move). */
+  #traceparent: string | undefined | null = null;
 
   constructor(api: OtelApi, span: Span, context: Context) {
     this.#api = api;
@@ -152,9 +154,13 @@ class SpanTrace implements Trace {
   }
 
   get traceparent(): string | undefined {
-    const { traceId, spanId, traceFlags } = this.span.spanContext();
-    // Checked like a peer's: a provider of another make must not put a malformed value on the wire.
-    return validTraceparent(`00-${traceId}-${spanId}-${(traceFlags & 0xff).toString(16).padStart(2, "0")}`);
+    if (this.#traceparent === null) {
+      const { traceId, spanId, traceFlags } = this.span.spanContext();
+      // Checked like a peer's: a provider of another make must not put a malformed value on the wire.
+      const flags = (traceFlags & 0xff).toString(16).padStart(2, "0");
+      this.#traceparent = validTraceparent(`00-${traceId}-${spanId}-${flags}`);
+    }
+    return this.#traceparent;
   }
 
   get tracestate(): string | undefined {

@@ -250,6 +250,7 @@ export function decodeMessage(raw: unknown): WireMessage | undefined {
   switch (raw[0]) {
     case MessageType.Call: {
       if (!isWireCall(raw)) return undefined;
+      const traceparent = traceparentOf(raw);
       return {
         type: MessageType.Call,
         rid: raw[1],
@@ -261,8 +262,8 @@ export function decodeMessage(raw: unknown): WireMessage | undefined {
         timeoutMs: raw[7],
         chain: raw[8],
         hops: raw[9],
-        traceparent: traceparentOf(raw),
-        tracestate: tracestateOf(raw),
+        traceparent,
+        tracestate: tracestateOf(raw, traceparent),
       };
     }
     case MessageType.Cast: {
@@ -316,9 +317,9 @@ export function traceparentOf(call: WireCall): string | undefined {
   return call.length > 10 ? validTraceparent(call[10]) : undefined;
 }
 
-/** The frame's tracestate if it carries a valid one beside a valid traceparent. */
-export function tracestateOf(call: WireCall): string | undefined {
-  return call.length > 11 && validTraceparent(call[10]) !== undefined ? validTracestate(call[11]) : undefined;
+/** The frame's tracestate if it carries a valid one beside a valid traceparent (`traceparentOf`'s answer). */
+export function tracestateOf(call: WireCall, traceparent: string | undefined): string | undefined {
+  return call.length > 11 && traceparent !== undefined ? validTracestate(call[11]) : undefined;
 }
 
 function isString(value: unknown): value is string {

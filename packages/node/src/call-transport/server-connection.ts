@@ -229,6 +229,8 @@ export class ServerConnection {
       return true;
     }
     const deadline = this.#arrivedAt + timeoutMs;
+    // An untraced call (ten elements) skips both checks on its length alone.
+    const traceparent = wire.length === 10 ? undefined : traceparentOf(wire);
     const call = new InboundCall(
       this,
       rid,
@@ -242,9 +244,8 @@ export class ServerConnection {
       timeoutMs,
       deadline,
       this.#remoteAddress,
-      // An untraced call (ten elements) skips both checks on its length alone.
-      wire.length === 10 ? undefined : traceparentOf(wire),
-      wire.length === 10 ? undefined : tracestateOf(wire),
+      traceparent,
+      traceparent === undefined ? undefined : tracestateOf(wire, traceparent),
     );
     this.#inFlight.add(call);
     deadlines.add(call);
