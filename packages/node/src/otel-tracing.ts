@@ -80,15 +80,19 @@ export class OtelTracing implements Tracing {
     return trace;
   }
 
+  // The steps below make no span under one that records nothing (an unsampled call): under the usual
+  // parent-based sampling they would record nothing either, and each would cost an SDK span and a context.
+
   route(a: Attempt): Trace {
     const parent = a.trace;
-    return parent instanceof SpanTrace ? this.#start("mesh.route", this.#kinds.internal, parent.context) : NO_TRACE;
+    if (!(parent instanceof SpanTrace) || !parent.recording) return NO_TRACE;
+    return this.#start("mesh.route", this.#kinds.internal, parent.context);
   }
 
   turn(a: Attempt): Trace {
     const parent = a.trace;
     // A call from another node already has its mesh.serve, opened where it arrived.
-    if (a.incoming !== undefined || !(parent instanceof SpanTrace)) return NO_TRACE;
+    if (a.incoming !== undefined || !(parent instanceof SpanTrace) || !parent.recording) return NO_TRACE;
     return this.#identified(this.#start("mesh.serve", this.#kinds.server, parent.context), a);
   }
 
@@ -97,6 +101,8 @@ export class OtelTracing implements Tracing {
     if (!(parent instanceof SpanTrace)) return NO_TRACE;
     // A call made here goes out under its own mesh.call; only a receiver that sends it on forwards.
     if (a.incoming === undefined) return parent.carrier;
+    // Unsampled: its context goes on as it came (settle does nothing for a span that records nothing).
+    if (!parent.recording) return parent;
     const trace = this.#start("mesh.forward", this.#kinds.client, parent.context);
     if (trace instanceof SpanTrace) trace.span.setAttribute("mesh.owner", owner);
     return trace;
@@ -141,6 +147,8 @@ function remoteSpanContext(api: OtelApi, traceparent: string, tracestate: string
 class SpanTrace implements Trace {
   readonly #api: OtelApi;
   readonly span: Span;
+  /** False for an unsampled span: it only carries its context, and ending it would do nothing. */
+  readonly recording: boolean;
   /** The parent's context with this span set: the parent of this step's children. */
   readonly context: Context;
   #carrier: Trace | undefined;
@@ -150,6 +158,7 @@ class SpanTrace implements Trace {
   constructor(api: OtelApi, span: Span, context: Context) {
     this.#api = api;
     this.span = span;
+    this.recording = span.isRecording();
     this.context = context;
   }
 
@@ -182,6 +191,7 @@ class SpanTrace implements Trace {
   }
 
   settle<T>(promise: Promise<T>): Promise<T> {
+    if (!this.recording) return promise;
     return promise.then(
       (value) => {
         // The router's local turn resolves with a symbol when the actor moved away meanwhile.
@@ -195,11 +205,13 @@ class SpanTrace implements Trace {
   }
 
   routed(owner: string): void {
+    if (!this.recording) return;
     this.span.setAttribute("mesh.owner", owner);
     this.#end("ok");
   }
 
   failed(error: unknown): unknown {
+    if (!this.recording) return error;
     const span = this.span;
     const code = error instanceof MeshError ? error.code : "UNKNOWN";
     span.setAttribute("mesh.error.code", code);

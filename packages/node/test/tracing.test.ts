@@ -5,6 +5,7 @@ import { waitFor } from "@mesh/testing";
 import * as api from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import {
+  AlwaysOffSampler,
   BasicTracerProvider,
   InMemorySpanExporter,
   type ReadableSpan,
@@ -45,7 +46,7 @@ interface Pair {
 }
 
 /** Two nodes on loopback that both host "game", joined by a static seed, with a secret of their own. */
-async function pair(init: NodeInit = {}): Promise<Pair> {
+async function pair(init: NodeInit = {}, initB: NodeInit = init): Promise<Pair> {
   const secret = randomBytes(16).toString("hex");
   const common = {
     host: "127.0.0.1",
@@ -54,14 +55,14 @@ async function pair(init: NodeInit = {}): Promise<Pair> {
     gossip: { preset: "local" as const },
     actors,
     capabilities: ["game"],
-    ...init,
   };
-  const a = await createNode({ ...common, name: `mo-a-${secret.slice(0, 6)}` });
+  const a = await createNode({ ...common, ...init, name: `mo-a-${secret.slice(0, 6)}` });
   started.push(a);
   const self = a.members().find((m) => m.name === a.name);
   assert.ok(self !== undefined);
   const b = await createNode({
     ...common,
+    ...initB,
     name: `mo-b-${secret.slice(0, 6)}`,
     seeds: [`127.0.0.1:${self.address.port}`],
   });
@@ -305,6 +306,28 @@ describe("tracing with OpenTelemetry", () => {
     await waitFor("both nodes' spans", () => own.getFinishedSpans().length === 3, { timeoutMs: 5_000 });
     assert.deepEqual(exporter.getFinishedSpans(), [], "nothing on the global provider");
     await ownProvider.shutdown();
+  });
+
+  it("carries an unsampled call's context, so that the owner does not sample it either", async () => {
+    // The caller samples nothing; the owner uses the SDK's default, parent-based: it would sample a call with no context.
+    const callerSide = new InMemorySpanExporter();
+    const ownerSide = new InMemorySpanExporter();
+    const unsampled = new BasicTracerProvider({
+      sampler: new AlwaysOffSampler(),
+      spanProcessors: [new SimpleSpanProcessor(callerSide)],
+    });
+    const parentBased = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(ownerSide)] });
+    const nodes = await pair({ tracing: { tracerProvider: unsampled } }, { tracing: { tracerProvider: parentBased } });
+    await call(nodes.a, nodes.idOn(nodes.b));
+    await call(nodes.b, nodes.idOn(nodes.b));
+    await waitFor("the owner's own call to be traced", () => ownerSide.getFinishedSpans().length === 2);
+    assert.deepEqual(
+      ownerSide.getFinishedSpans().map((s) => s.name),
+      ["mesh.serve", "mesh.call"],
+      "only the owner's own call (local: serve ends first)",
+    );
+    assert.deepEqual(callerSide.getFinishedSpans(), []);
+    await Promise.all([unsampled.shutdown(), parentBased.shutdown()]);
   });
 
   it("refuses a tracing option of the wrong shape, naming it", async () => {
