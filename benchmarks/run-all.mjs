@@ -17,6 +17,7 @@ const ALL = [
   ["eigr-multinode.js"],
   ["join-under-load.js"],
   ["observability.bench.js"],
+  ["tracing.bench.js"],
 ];
 const wanted = process.argv.slice(2);
 const chosen = wanted.length === 0 ? ALL : ALL.filter(([file]) => wanted.some((w) => file.startsWith(w)));

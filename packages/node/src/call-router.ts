@@ -9,6 +9,7 @@ import type { NodeCounters } from "./node-stats.js";
 import type { PayloadCodec } from "./payload-codec.js";
 import type { Placements } from "./placements.js";
 import type { Routing } from "./routing.js";
+import { NO_TRACE, type Trace, type Tracing } from "./tracing.js";
 
 /** A call is forwarded at most once while views differ; a second hop would mean the views disagree twice. */
 const MAX_FORWARDS = 1;
@@ -37,6 +38,9 @@ export class Attempt {
     readonly incoming: IncomingCall | undefined,
   ) {}
 
+  /** The span this call runs under on this node (mesh.call or mesh.serve); set where it was accepted. */
+  trace: Trace = NO_TRACE;
+
   /** "Forward at most once": true (and counts the hop) if this call may be sent on once more. */
   mayForward(): boolean {
     if (this.hops >= MAX_FORWARDS) return false;
@@ -63,6 +67,7 @@ export class CallRouter {
   readonly #codec: PayloadCodec;
   /** Modules whose local calls pass payload and reply by reference (the node's or the class's choice). */
   readonly #byReference: (module: string) => boolean;
+  readonly #tracing: Tracing;
 
   constructor(parts: {
     readonly name: string;
@@ -75,6 +80,7 @@ export class CallRouter {
     readonly counters: NodeCounters;
     readonly codec: PayloadCodec;
     readonly byReference: (module: string) => boolean;
+    readonly tracing: Tracing;
   }) {
     this.#name = parts.name;
     this.#routing = parts.routing;
@@ -86,6 +92,7 @@ export class CallRouter {
     this.#counters = parts.counters;
     this.#codec = parts.codec;
     this.#byReference = parts.byReference;
+    this.#tracing = parts.tracing;
   }
 
   /**
@@ -99,8 +106,9 @@ export class CallRouter {
       try {
         owner = this.#routing.owner(a.capability, a.shard);
       } catch (error) {
-        return Promise.reject(error);
+        return Promise.reject(this.#tracing.route(a).failed(error));
       }
+      // No mesh.route here: the owner is this node, found by one table lookup (the loop traces its own).
       if (this.#routing.servesHere(owner)) {
         return this.#local(a).then((reply) => (reply === MOVED ? this.#loop(a, true) : [this.#name, reply]));
       }
@@ -112,10 +120,17 @@ export class CallRouter {
   async #loop(a: Attempt, retry: boolean): Promise<readonly [string, unknown]> {
     const routing = this.#routing;
     for (;;) {
-      if (a.waitForNodes && routing.tables.nodesFor(a.capability).length === 0) {
-        await routing.nodesAppear(a.capability, a.deadline, a.signal);
+      const routed = this.#tracing.route(a);
+      let owner: string;
+      try {
+        if (a.waitForNodes && routing.tables.nodesFor(a.capability).length === 0) {
+          await routing.nodesAppear(a.capability, a.deadline, a.signal);
+        }
+        owner = routing.owner(a.capability, a.shard);
+      } catch (error) {
+        throw routed.failed(error);
       }
-      const owner = routing.owner(a.capability, a.shard);
+      routed.routed(owner);
       if (routing.servesHere(owner)) {
         const reply = await this.#local(a);
         if (reply !== MOVED) return [this.#name, reply];
@@ -237,16 +252,18 @@ export class CallRouter {
    * change will look at again.
    */
   #local(a: Attempt, asOwner = true): Promise<unknown> {
+    const serving = this.#tracing.turn(a);
     let turn: Promise<unknown>;
     try {
       const arriving = this.#ready(a);
-      turn =
+      turn = serving.settle(
         arriving === undefined
           ? this.#turn(a)
-          : arriving.then(() => (asOwner && !this.#stillOwner(a) ? MOVED : this.#turn(a)));
+          : arriving.then(() => (asOwner && !this.#stillOwner(a) ? MOVED : this.#turn(a))),
+      );
     } catch (error) {
       // An unknown module, or a payload the codec refuses: the same errors as from another node.
-      return Promise.reject(error);
+      return Promise.reject(serving.failed(error));
     }
     if (a.incoming !== undefined) return turn;
     return this.#deadlines.within(turn, a.deadline, () => timedOut(a));
@@ -299,6 +316,7 @@ export class CallRouter {
     if (timeoutMs <= 0) throw timedOut(a);
     this.#codec.checkSize(a.payload, "payload");
     this.#counters.remoteCalls++;
+    const hop = this.#tracing.send(a, owner);
     // One object literal of one shape (object spreads here cost a measurable share of a remote call).
     const request: OutgoingCall = {
       module: a.module,
@@ -310,10 +328,12 @@ export class CallRouter {
       hops: a.hops,
       timeoutMs,
       signal: a.signal ?? a.incoming?.signal,
+      traceparent: hop.traceparent,
+      tracestate: hop.tracestate,
     } as OutgoingCall;
     let reply: unknown;
     try {
-      reply = await this.#link.calls.call(address, request);
+      reply = await hop.settle(this.#link.calls.call(address, request));
     } catch (error) {
       // The owner is stopping: for this caller, that node is unreachable (and another will own the actor).
       if (isMeshError(error, "MESH_ERR_NODE_STOPPED")) {

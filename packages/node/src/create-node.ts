@@ -4,6 +4,7 @@ import { asciiFastHasher } from "./ascii-hasher.js";
 import { type ClusterLink, LoneLink, NetworkLink, type NodeComponents } from "./cluster-link.js";
 import { MeshNode } from "./mesh-node.js";
 import { type NodeInit, resolveNodeConfig } from "./node-init.js";
+import { loadTracing } from "./tracing.js";
 
 /**
  * Starts a node in this process and, when network options are given, joins the
@@ -32,7 +33,8 @@ export async function createNode(init: NodeInit = {}, components: NodeComponents
           components,
         );
   let adminAddress: string | undefined;
-  const node = new MeshNode(config, asciiFastHasher(await createHasher()), link);
+  const tracing = await loadTracing(config.tracing, config.name, config.logger);
+  const node = new MeshNode(config, asciiFastHasher(await createHasher()), link, tracing);
   // Up before the join, so that probes see "joining" rather than nothing.
   const admin = config.admin === undefined ? undefined : await startAdmin(node, config.admin, config.logger);
   adminAddress = admin?.address;

@@ -3,6 +3,7 @@ import { Attempt, type CallRouter } from "./call-router.js";
 import type { CallHandler, IncomingCall, IncomingCast } from "./call-transport/index.js";
 import { decodeCast, decodeHandoff, type HandoffReceiver, isControl } from "./control.js";
 import type { Routing } from "./routing.js";
+import type { Tracing } from "./tracing.js";
 
 /**
  * After announcing its leave, a stopping node keeps serving (forwarding) until no
@@ -21,6 +22,7 @@ export class Inbound implements CallHandler {
   readonly #router: CallRouter;
   readonly #routing: Routing;
   readonly #handoffs: HandoffReceiver;
+  readonly #tracing: Tracing;
   #inFlight = 0;
   #lastArrivalAt = Number.NEGATIVE_INFINITY;
   /** Set when the node has stopped: nothing more is served. */
@@ -36,8 +38,10 @@ export class Inbound implements CallHandler {
     routing: Routing,
     handoffs: HandoffReceiver,
     castTimeoutMs: number,
+    tracing: Tracing,
   ) {
     this.#castTimeoutMs = castTimeoutMs;
+    this.#tracing = tracing;
     this.#clock = clock;
     this.#logger = logger;
     this.#router = router;
@@ -72,7 +76,9 @@ export class Inbound implements CallHandler {
         false,
         call,
       );
-      return await this.#router.route(attempt);
+      const trace = this.#tracing.serve(attempt, call);
+      attempt.trace = trace;
+      return await trace.settle(this.#router.route(attempt));
     } finally {
       this.#inFlight--;
     }

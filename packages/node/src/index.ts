@@ -71,3 +71,4 @@ export {
 } from "./node-init.js";
 export type { NodeStats } from "./node-stats.js";
 export type { Request } from "./request.js";
+export type { TracingInit } from "./tracing.js";

@@ -19,6 +19,7 @@ import { PayloadCodec } from "./payload-codec.js";
 import { Placements } from "./placements.js";
 import { type Request, validateRequest } from "./request.js";
 import { Routing } from "./routing.js";
+import { NO_TRACING, type Tracing } from "./tracing.js";
 
 const EMPTY_CHAIN: readonly string[] = Object.freeze([]);
 
@@ -44,6 +45,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   readonly #handoffs: Handoffs;
   readonly #router: CallRouter;
   readonly #inbound: Inbound;
+  readonly #tracing: Tracing;
   #state: "running" | "stopping" | "stopped" = "running";
   /** True once the link has started and the tables were built from its first view. */
   #joined = false;
@@ -54,7 +56,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   #stopped: Promise<void> | undefined;
 
   /** @internal use {@link createNode} */
-  constructor(config: NodeConfig, hasher: Hasher, link: ClusterLink) {
+  constructor(config: NodeConfig, hasher: Hasher, link: ClusterLink, tracing: Tracing = NO_TRACING) {
     super();
     this.#config = config;
     this.name = config.name;
@@ -91,7 +93,9 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       counters: this.#counters,
       codec: new PayloadCodec(config.maxFrameBytes),
       byReference: byReference.size === 0 ? () => false : (module) => byReference.has(module),
+      tracing,
     });
+    this.#tracing = tracing;
     this.#inbound = new Inbound(
       config.clock,
       config.logger,
@@ -99,6 +103,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       this.#routing,
       this.#handoffs,
       config.callTimeoutMs,
+      tracing,
     );
     link.listen(membershipWiring(this, link, this.#handoffs, () => this.#queueRebuild()));
     forwardRuntimeEvents(this, this.#runtime, this.#placements, this.#routing);
@@ -345,7 +350,9 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       return Promise.reject(this.#counters.failed(error));
     }
     this.#counters.calls++;
-    return this.#router.route(attempt).then(
+    const trace = this.#tracing.call(attempt);
+    attempt.trace = trace;
+    return trace.settle(this.#router.route(attempt)).then(
       ([node, response]) => ({ pid: { node, module: attempt.module, id: attempt.id, shard: attempt.shard }, response }),
       (error: unknown) => {
         throw this.#counters.failed(error);

@@ -8,6 +8,7 @@ import { validateCapabilities } from "./capability.js";
 import { checkKnownKeys, type KnownKeys } from "./config-keys.js";
 import { checkUserModule } from "./control.js";
 import { NETWORK_OPTIONS, type NetworkConfig, type NetworkInit, resolveNetworkConfig } from "./network-init.js";
+import type { TracingInit } from "./tracing.js";
 
 /** Default limit of an encoded payload or reply, in bytes (the call transport's frame limit). */
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
@@ -81,6 +82,15 @@ export interface NodeInit extends NetworkInit {
    * loopback requires `token`. See docs/observability.md. @default no admin endpoint
    */
   readonly admin?: AdminInit;
+  /**
+   * OpenTelemetry traces: with `@opentelemetry/api` installed (an optional peer
+   * dependency), each call gets spans (`mesh.call`, `mesh.route`, `mesh.serve`,
+   * `mesh.forward`) on the global tracer provider or `tracing.tracerProvider`, and
+   * carries its W3C trace context to the nodes it reaches; without the package
+   * nothing changes. `false` turns tracing off. See docs/observability.md.
+   * @default {} (on when `@opentelemetry/api` can be imported)
+   */
+  readonly tracing?: TracingInit | false;
 }
 
 /** How local calls pass payloads and replies (see {@link NodeInit.localCalls}). */
@@ -108,6 +118,7 @@ const NODE_OPTIONS: KnownKeys<NodeInit> = {
   localCalls: true,
   maxFrameBytes: true,
   admin: true,
+  tracing: true,
 };
 
 export interface NodeConfig {
@@ -129,6 +140,7 @@ export interface NodeConfig {
   /** Undefined for a standalone node. */
   readonly network: NetworkConfig | undefined;
   readonly admin: AdminInit | undefined;
+  readonly tracing: TracingInit | false;
 }
 
 function defaultName(): string {
@@ -161,6 +173,14 @@ export function resolveNodeConfig(init: NodeInit = {}): NodeConfig {
   if (idle !== undefined && !(typeof idle === "number" && idle >= 0)) {
     throw invalidArgument("idleTimeoutMs", "a number >= 0", idle);
   }
+  const tracing = init.tracing ?? {};
+  if (tracing !== false && (typeof tracing !== "object" || tracing === null)) {
+    throw invalidArgument("tracing", "false or an object", tracing);
+  }
+  const provider = tracing === false ? undefined : tracing.tracerProvider;
+  if (provider !== undefined && typeof provider?.getTracer !== "function") {
+    throw invalidArgument("tracing.tracerProvider", "an OpenTelemetry TracerProvider", provider);
+  }
   const localCalls = init.localCalls ?? "copy";
   if (localCalls !== "copy" && localCalls !== "reference") {
     throw invalidArgument("localCalls", '"copy" or "reference"', localCalls);
@@ -184,5 +204,6 @@ export function resolveNodeConfig(init: NodeInit = {}): NodeConfig {
     logger: init.logger ?? noopLogger,
     network: resolveNetworkConfig(init),
     admin: init.admin === undefined ? undefined : Object.freeze({ ...init.admin }),
+    tracing: tracing === false ? false : Object.freeze({ ...tracing }),
   });
 }

@@ -48,6 +48,8 @@ describe("call messages", () => {
       timeoutMs: 250,
       chain: ["n1"],
       hops: 1,
+      traceparent: undefined,
+      tracestate: undefined,
     });
     assert.deepEqual(roundTrip(castToWire("M", "id1", "game", 5, undefined, [], 0)), {
       type: MessageType.Cast,
@@ -84,7 +86,8 @@ describe("call messages", () => {
     ["an unknown type code", [99, 1]],
     ["no type code", []],
     ["a call with a missing field", good.slice(0, 9)],
-    ["a call with an extra field", [...good, 1]],
+    // Elements 10 and 11 are the optional trace context (a malformed one reads as untraced); 12 is one too many.
+    ["a call with an extra field past the trace context", [...good, undefined, undefined, 1]],
     ["a negative rid", withField(1, -1)],
     ["a fractional rid", withField(1, 1.5)],
     ["a rid over uint32", withField(1, 2 ** 32)],

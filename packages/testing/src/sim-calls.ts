@@ -24,6 +24,9 @@ export interface SimOutgoingCall {
   readonly hops?: number;
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
+  /** W3C trace context, carried to the callee as the TCP transport carries it. */
+  readonly traceparent?: string | undefined;
+  readonly tracestate?: string | undefined;
 }
 
 /** What a node's handler receives (IncomingCall in @mesh/node). */
@@ -47,6 +50,8 @@ export class SimIncomingCall {
     readonly timeoutMs: number,
     readonly deadline: number,
     readonly remoteAddress: string,
+    readonly traceparent: string | undefined = undefined,
+    readonly tracestate: string | undefined = undefined,
   ) {}
 
   get abandoned(): boolean {
@@ -290,6 +295,8 @@ export class SimCallEndpoint {
       timeoutMs,
       now + timeoutMs,
       this.address,
+      request.traceparent,
+      request.traceparent === undefined ? undefined : request.tracestate,
     );
   }
 }

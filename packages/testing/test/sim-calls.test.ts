@@ -32,6 +32,26 @@ const request = (payload: unknown, timeoutMs = 1_000) => ({
 });
 
 describe("SimCallNetwork on the network's links", () => {
+  it("carries a call's trace context to the callee, as the TCP transport does", async () => {
+    const seed = testSeed();
+    const net = new SimNetwork({ seed });
+    const calls = new SimCallNetwork(net);
+    const from = calls.endpoint(net.addNode());
+    const to = calls.endpoint(net.addNode());
+    const seen: [string | undefined, string | undefined][] = [];
+    void to.start({
+      onCall: async (call: SimIncomingCall) => seen.push([call.traceparent, call.tracestate]),
+      onCast: () => {},
+    });
+    const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    await net.settle(from.call(to.address, { ...request(1), traceparent, tracestate: "a=1" }));
+    await net.settle(from.call(to.address, request(2)));
+    assert.deepEqual(seen, [
+      [traceparent, "a=1"],
+      [undefined, undefined],
+    ]);
+  });
+
   it("swallows a call across a partition until its timeout, and a cast; after heal both go through", async () => {
     const seed = testSeed();
     const { net, a, b, from, to, served } = pair(seed);

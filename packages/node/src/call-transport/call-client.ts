@@ -1,7 +1,7 @@
 import { invalidArgument, isMeshError, MeshError } from "@mesh/interface";
 import { DeadlineQueue } from "./deadline-queue.js";
 import { callToWire, castToWire } from "./messages.js";
-import { checkOutgoing, type OutgoingCall, type OutgoingCast } from "./outgoing.js";
+import { checkOutgoing, checkTrace, type OutgoingCall, type OutgoingCast } from "./outgoing.js";
 import { parsePeerAddress } from "./peer-address.js";
 import { type ClientContext, PeerConnection, PendingCall } from "./peer-connection.js";
 import { TickClock } from "./tick-clock.js";
@@ -79,6 +79,7 @@ export class CallClient {
     try {
       if (!this.#running) throw stoppedError();
       const chain = checkOutgoing(request);
+      if (request.traceparent !== undefined || request.tracestate !== undefined) checkTrace(request);
       const signal = request.signal;
       if (signal?.aborted === true) {
         this.#counters.drop("cancelled");
@@ -109,6 +110,8 @@ export class CallClient {
           wireTimeoutMs,
           chain,
           request.hops ?? 0,
+          request.traceparent,
+          request.tracestate,
         ),
         "call payload",
       );

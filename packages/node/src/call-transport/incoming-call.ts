@@ -27,6 +27,10 @@ export interface IncomingCall extends IncomingCast {
   readonly abandoned: boolean;
   /** Aborts when the call is abandoned; its reason is a MeshError (TIMEOUT or ABORTED). */
   readonly signal: AbortSignal;
+  /** The caller's W3C traceparent, when it sent a valid one (a malformed one is dropped). */
+  readonly traceparent?: string | undefined;
+  /** The caller's W3C tracestate, when valid and sent beside a valid traceparent. */
+  readonly tracestate?: string | undefined;
 }
 
 /**
@@ -62,6 +66,8 @@ export class InboundCall implements IncomingCall, DeadlineEntry {
     readonly timeoutMs: number,
     readonly deadline: number,
     readonly remoteAddress: string,
+    readonly traceparent: string | undefined,
+    readonly tracestate: string | undefined,
   ) {}
 
   get abandoned(): boolean {

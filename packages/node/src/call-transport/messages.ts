@@ -1,4 +1,5 @@
 import { type ErrorCode, ErrorCodes } from "@mesh/interface";
+import { validTraceparent, validTracestate } from "./trace-context.js";
 
 /**
  * The call protocol's messages. On the wire each one is a msgpack array whose
@@ -6,7 +7,13 @@ import { type ErrorCode, ErrorCodes } from "@mesh/interface";
  * itself: append only, never renumber, never reuse a retired value.
  */
 export const MessageType = {
-  /** `[1, rid, module, id, capability, payload, initArg, timeoutMs, chain, hops]` */
+  /**
+   * `[1, rid, module, id, capability, payload, initArg, timeoutMs, chain, hops]`, then, only
+   * for a traced call, `traceparent` and, if there is one, `tracestate` (W3C Trace Context;
+   * see trace-context.ts). An untraced call is the ten elements alone. A node older than
+   * these two fields refuses a traced call as an invalid message: trace a mixed cluster
+   * only once every node has them.
+   */
   Call: 1,
   /** `[2, module, id, capability, payload, initArg, chain, hops]` */
   Cast: 2,
@@ -49,6 +56,10 @@ export interface CallMessage {
   readonly timeoutMs: number;
   readonly chain: readonly string[];
   readonly hops: number;
+  /** The caller's W3C traceparent, when valid; a malformed one reads as undefined. */
+  readonly traceparent: string | undefined;
+  /** The caller's W3C tracestate, when valid and the traceparent is. */
+  readonly tracestate: string | undefined;
 }
 
 export interface CastMessage {
@@ -117,8 +128,30 @@ export function callToWire(
   timeoutMs: number,
   chain: readonly string[],
   hops: number,
+  traceparent?: string,
+  tracestate?: string,
 ): unknown[] {
-  return [MessageType.Call, rid, module, id, capability, payload, initArg, timeoutMs, chain, hops];
+  // Untraced calls keep the ten-element frame: no absent fields to encode on the common path.
+  if (traceparent === undefined) {
+    return [MessageType.Call, rid, module, id, capability, payload, initArg, timeoutMs, chain, hops];
+  }
+  if (tracestate === undefined) {
+    return [MessageType.Call, rid, module, id, capability, payload, initArg, timeoutMs, chain, hops, traceparent];
+  }
+  return [
+    MessageType.Call,
+    rid,
+    module,
+    id,
+    capability,
+    payload,
+    initArg,
+    timeoutMs,
+    chain,
+    hops,
+    traceparent,
+    tracestate,
+  ];
 }
 
 export function castToWire(
@@ -174,6 +207,9 @@ export type WireCall = [
   timeoutMs: number,
   chain: string[],
   hops: number,
+  /** Unchecked here: read through `traceparentOf` and `tracestateOf` (a malformed value means untraced, not a bad frame). */
+  traceparent?: unknown,
+  tracestate?: unknown,
 ];
 
 /** A success reply as it arrives, once `isWireReply` passed. */
@@ -184,7 +220,7 @@ export type WireReply = [type: typeof MessageType.Reply, rid: number, value: unk
  * straight from the array (no intermediate message object per call).
  */
 export function isWireCall(raw: unknown): raw is WireCall {
-  if (!Array.isArray(raw) || raw.length !== 10 || raw[0] !== MessageType.Call) return false;
+  if (!Array.isArray(raw) || raw.length < 10 || raw.length > 12 || raw[0] !== MessageType.Call) return false;
   // Index reads, not destructuring: this runs once per call and array destructuring goes through the iterator.
   const timeoutMs: unknown = raw[7];
   return (
@@ -214,6 +250,7 @@ export function decodeMessage(raw: unknown): WireMessage | undefined {
   switch (raw[0]) {
     case MessageType.Call: {
       if (!isWireCall(raw)) return undefined;
+      const traceparent = traceparentOf(raw);
       return {
         type: MessageType.Call,
         rid: raw[1],
@@ -225,6 +262,8 @@ export function decodeMessage(raw: unknown): WireMessage | undefined {
         timeoutMs: raw[7],
         chain: raw[8],
         hops: raw[9],
+        traceparent,
+        tracestate: tracestateOf(raw, traceparent),
       };
     }
     case MessageType.Cast: {
@@ -271,6 +310,16 @@ export function decodeMessage(raw: unknown): WireMessage | undefined {
     default:
       return undefined;
   }
+}
+
+/** The frame's traceparent if it carries a valid one. */
+export function traceparentOf(call: WireCall): string | undefined {
+  return call.length > 10 ? validTraceparent(call[10]) : undefined;
+}
+
+/** The frame's tracestate if it carries a valid one beside a valid traceparent (`traceparentOf`'s answer). */
+export function tracestateOf(call: WireCall, traceparent: string | undefined): string | undefined {
+  return call.length > 11 && traceparent !== undefined ? validTracestate(call[11]) : undefined;
 }
 
 function isString(value: unknown): value is string {

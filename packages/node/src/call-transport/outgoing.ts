@@ -1,5 +1,6 @@
 import { invalidArgument } from "@mesh/interface";
 import { MAX_CHAIN_LENGTH, MAX_HOPS } from "./messages.js";
+import { MAX_TRACESTATE_CHARS, validTraceparent, validTracestate } from "./trace-context.js";
 
 const NO_CHAIN: readonly string[] = Object.freeze([]);
 
@@ -23,6 +24,10 @@ export interface OutgoingCall extends OutgoingCast {
   readonly timeoutMs?: number;
   /** Rejects the call with MESH_ERR_ABORTED and tells the callee to drop it. */
   readonly signal?: AbortSignal;
+  /** W3C traceparent (version 00) to carry to the callee; without it the call goes untraced. @default none */
+  readonly traceparent?: string | undefined;
+  /** W3C tracestate (at most 512 characters), sent only with a traceparent. @default none */
+  readonly tracestate?: string | undefined;
 }
 
 /**
@@ -45,4 +50,22 @@ export function checkOutgoing(request: OutgoingCast): readonly string[] {
   }
   for (const link of chain) if (typeof link !== "string") throw invalidArgument("chain", "an array of strings", chain);
   return chain;
+}
+
+/**
+ * Checks a call's trace context as the callee will (which would drop a bad one
+ * silently): a caller's mistake is named here instead.
+ */
+export function checkTrace(request: OutgoingCall): void {
+  const { traceparent, tracestate } = request;
+  if (traceparent !== undefined && validTraceparent(traceparent) === undefined) {
+    throw invalidArgument("traceparent", "a W3C traceparent of version 00", traceparent);
+  }
+  if (tracestate !== undefined && (traceparent === undefined || validTracestate(tracestate) === undefined)) {
+    throw invalidArgument(
+      "tracestate",
+      `a W3C tracestate of 1 to ${MAX_TRACESTATE_CHARS} printable ASCII characters, beside a traceparent`,
+      tracestate,
+    );
+  }
 }

@@ -12,6 +12,8 @@ import {
   MessageType,
   pongToWire,
   replyToWire,
+  traceparentOf,
+  tracestateOf,
   type WireCall,
 } from "./messages.js";
 import { RidTable } from "./rid-table.js";
@@ -227,6 +229,8 @@ export class ServerConnection {
       return true;
     }
     const deadline = this.#arrivedAt + timeoutMs;
+    // An untraced call (ten elements) skips both checks on its length alone.
+    const traceparent = wire.length === 10 ? undefined : traceparentOf(wire);
     const call = new InboundCall(
       this,
       rid,
@@ -240,6 +244,8 @@ export class ServerConnection {
       timeoutMs,
       deadline,
       this.#remoteAddress,
+      traceparent,
+      traceparent === undefined ? undefined : tracestateOf(wire, traceparent),
     );
     this.#inFlight.add(call);
     deadlines.add(call);
