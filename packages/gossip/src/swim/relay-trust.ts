@@ -29,6 +29,11 @@ export class RelayTrust {
     this.#silent.delete(name);
   }
 
+  /** `name` sent us a request from its own address: it exists, though it is not trusted as a relay yet. */
+  heard(name: string): void {
+    this.#heard.add(name);
+  }
+
   /** `name` left a request of ours unanswered; true if it was trusted until now (its silence is news). */
   silent(name: string): boolean {
     this.#silent.add(name);
