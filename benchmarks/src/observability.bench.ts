@@ -10,8 +10,9 @@
  * about:blank) and the figure is the median round. Reported per setup: calls/s,
  * the cluster process's CPU time per call, and the CPU Chromium used meanwhile.
  * Calls/s swing with what else the machine runs, so each setup's round is also
- * compared with the same round's "off" (median of those ratios: "paired"), and
- * the process's CPU per call and CPU share (CPU time over wall time) are shown.
+ * compared with the same round's "off" (median of those ratios: "paired"), the
+ * best round of each setup is shown (the least disturbed), and so are the
+ * process's CPU per call and CPU share (CPU time over wall time).
  * Goal: metrics on and dashboard open each <= 2% fewer calls/s.
  *
  * BENCH_PIN=1 pins the cluster processes to CPU 0 and this process and Chromium
@@ -20,7 +21,7 @@
  * every core.
  *
  * Run: pnpm build && node benchmarks/dist/observability.bench.js
- *      (BENCH_SECONDS per round, default 2; BENCH_ROUNDS, default 15; BENCH_PIN=1;
+ *      (BENCH_SECONDS per round, default 2; BENCH_ROUNDS, default 20; BENCH_PIN=1;
  *       BENCH_CPU_PROF=<dir> runs the cluster processes under node --cpu-prof)
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
@@ -32,7 +33,7 @@ import { chromium } from "playwright-core";
 import { fmt } from "./tcp-baseline.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
 const PIN = process.env.BENCH_PIN === "1";
 const CPU_PROF = process.env.BENCH_CPU_PROF;
 /** Pause before each round, so a page load or unload does not run into the measurement, in milliseconds. */
@@ -193,30 +194,33 @@ try {
       results[name].push(await run());
     }
   }
-  const baseCpu = median(results.off.map((r) => r.cpuUs));
+  const bestOff = Math.max(...results.off.map((r) => r.rps));
   console.log(
-    `\nObservability cost: node.call, 64 in flight, 2-node loopback cluster per process, ${ROUNDS} interleaved rounds of ${SECONDS} s, medians, ${PIN ? `pinned (clusters on CPU ${CLUSTER_CPU}, Chromium on CPU ${BROWSER_CPU})` : "unpinned"}`,
+    `\nObservability cost: node.call, 64 in flight, 2-node loopback cluster per process, ${ROUNDS} interleaved rounds of ${SECONDS} s, ${PIN ? `pinned (clusters on CPU ${CLUSTER_CPU}, Chromium on CPU ${BROWSER_CPU})` : "unpinned"}`,
   );
   console.log(
-    "setup | calls/s | vs off (paired) | CPU µs/call | vs off | CPU share | Chromium ms/s | goal (calls/s) | met | calls/s per round",
+    "setup | calls/s (median) | vs off (paired) | calls/s (best round) | vs off | CPU µs/call (median) | vs off (paired) | CPU share | Chromium ms/s | goal: <= 2% slower (paired) | calls/s per round",
   );
+  const pct = (x: number) => `${fmt(x * 100, 1)}%`;
   const row = (name: string, rounds: Round[]) => {
-    if (rounds.length === 0) return console.log(`${name} | skipped (no ${CHROMIUM}) | | | | | | | |`);
+    if (rounds.length === 0) return console.log(`${name} | skipped (no ${CHROMIUM}) | | | | | | | | |`);
     const first = name === "admin off";
     // Each round against the same round's "off": the machine's drift between rounds cancels.
-    const paired = median(rounds.map((r, i) => r.rps / (results.off[i] as Round).rps - 1));
-    const cpu = median(rounds.map((r) => r.cpuUs));
+    const paired = (f: (r: Round) => number) => median(rounds.map((r, i) => f(r) / f(results.off[i] as Round) - 1));
+    const rps = paired((r) => r.rps);
+    const best = Math.max(...rounds.map((r) => r.rps));
     console.log(
       [
         name,
         fmt(median(rounds.map((r) => r.rps))),
-        first ? "" : `${fmt(paired * 100, 1)}%`,
-        fmt(cpu, 2),
-        first ? "" : `${fmt((cpu / baseCpu - 1) * 100, 1)}%`,
+        first ? "" : pct(rps),
+        fmt(best),
+        first ? "" : pct(best / bestOff - 1),
+        fmt(median(rounds.map((r) => r.cpuUs)), 2),
+        first ? "" : pct(paired((r) => r.cpuUs)),
         `${fmt(median(rounds.map((r) => r.share)) * 100)}%`,
         fmt(median(rounds.map((r) => r.browserMsPerS)), 1),
-        first ? "" : "<= 2% slower",
-        first ? "" : paired >= -0.02 ? "yes" : "NO",
+        first ? "" : rps >= -0.02 ? "met" : "NOT met",
         rounds.map((r) => fmt(r.rps)).join(", "),
       ].join(" | "),
     );
