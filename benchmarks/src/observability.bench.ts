@@ -22,7 +22,8 @@
  *
  * Run: pnpm build && node benchmarks/dist/observability.bench.js
  *      (BENCH_SECONDS per round, default 2; BENCH_ROUNDS, default 20; BENCH_PIN=1;
- *       BENCH_CPU_PROF=<dir> runs the cluster processes under node --cpu-prof)
+ *       BENCH_CPU_PROF=<dir> runs the cluster processes under node --cpu-prof;
+ *       BENCH_AA=1 runs "off" against "off", for the method's own noise)
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -36,11 +37,24 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
 const PIN = process.env.BENCH_PIN === "1";
 const CPU_PROF = process.env.BENCH_CPU_PROF;
+/** BENCH_AA=1: the "metrics on" process runs without admin too (no dashboard): the method's own noise. */
+const AA = process.env.BENCH_AA === "1";
+const SECOND = AA ? "off" : "on";
 /** Pause before each round, so a page load or unload does not run into the measurement, in milliseconds. */
 const SETTLE_MS = 1_000;
+/** Rounds run on one pair of cluster processes before a fresh pair starts. */
+const ROUNDS_PER_BLOCK = 2;
 const CHROMIUM = "/usr/bin/chromium";
 const CLUSTER_CPU = "0";
 const BROWSER_CPU = "1";
+/** What the page's main thread spent, from Chromium's Performance domain. */
+const PAGE_METRICS = [
+  "TaskDuration",
+  "ScriptDuration",
+  "LayoutDuration",
+  "RecalcStyleDuration",
+  "LayoutCount",
+] as const;
 const here = dirname(fileURLToPath(import.meta.url));
 
 interface Round {
@@ -49,6 +63,8 @@ interface Round {
   readonly cpuUs: number;
   /** CPU time of the cluster process over wall time: what the machine gave it (1 = one full core). */
   readonly share: number;
+  /** The dashboard page's main thread (CDP Performance metrics), in ms (layouts: count) per second. */
+  readonly page?: Readonly<Record<(typeof PAGE_METRICS)[number], number>>;
   /** CPU time of Chromium's processes during the round, in ms per second. */
   readonly browserMsPerS: number;
 }
@@ -148,12 +164,31 @@ const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.len
 
 // Pinned, this process (and so Chromium, which it starts) keeps to the browser's CPU.
 if (PIN) execFileSync("taskset", ["-a", "-p", "-c", BROWSER_CPU, String(process.pid)], { stdio: "ignore" });
-const off = await Cluster.start("off");
-const on = await Cluster.start("on");
-const clusters = [off.cluster, on.cluster];
-const browser = existsSync(CHROMIUM)
-  ? await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] })
-  : undefined;
+/** The cluster processes of the current block: fresh ones every ROUNDS_PER_BLOCK rounds. */
+let off: Awaited<ReturnType<typeof Cluster.start>> | undefined;
+let on: Awaited<ReturnType<typeof Cluster.start>> | undefined;
+let clusters: Cluster[] = [];
+/**
+ * Two processes running the same code differ by up to ~8% in CPU per call (where
+ * V8 and the allocator happened to put things; measured with "off" against
+ * "off"), so each block of rounds starts fresh processes, and which of the two
+ * starts first alternates between blocks.
+ */
+async function startBlock(block: number): Promise<void> {
+  await Promise.allSettled(clusters.map((c) => c.stop()));
+  if (block % 2 === 0) {
+    off = await Cluster.start("off");
+    on = await Cluster.start(SECOND);
+  } else {
+    on = await Cluster.start(SECOND);
+    off = await Cluster.start("off");
+  }
+  clusters = [off.cluster, on.cluster];
+}
+const browser =
+  existsSync(CHROMIUM) && !AA
+    ? await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] })
+    : undefined;
 const page = await browser?.newPage({ viewport: { width: 1360, height: 900 } });
 try {
   /** One round of `cluster`, with Chromium's CPU meanwhile (new processes count from zero). */
@@ -174,21 +209,40 @@ try {
   };
   const results: Record<"off" | "metrics" | "dashboard", Round[]> = { off: [], metrics: [], dashboard: [] };
   const setups: [keyof typeof results, () => Promise<Round>][] = [
-    ["off", () => closed(off.cluster)],
-    ["metrics", () => closed(on.cluster)],
+    ["off", () => closed((off as NonNullable<typeof off>).cluster)],
+    ["metrics", () => closed((on as NonNullable<typeof on>).cluster)],
   ];
   if (page !== undefined) {
     setups.push([
       "dashboard",
       async () => {
-        await page.goto(`http://${on.admin}/`);
+        const { admin, cluster } = on as NonNullable<typeof on>;
+        await page.goto(`http://${admin}/`);
         await page.locator('#members tr[data-node="bench-b"]').waitFor({ timeout: 10_000 });
-        return round(on.cluster);
+        const cdp = await page.context().newCDPSession(page);
+        await cdp.send("Performance.enable");
+        const metrics = async () =>
+          new Map((await cdp.send("Performance.getMetrics")).metrics.map((m) => [m.name, m.value] as const));
+        const before = await metrics();
+        const started = performance.now();
+        const measured = await round(cluster);
+        const after = await metrics();
+        const seconds = (performance.now() - started) / 1000;
+        await cdp.detach();
+        const perSecond = (name: (typeof PAGE_METRICS)[number]) => {
+          const delta = (after.get(name) ?? 0) - (before.get(name) ?? 0);
+          return (name === "LayoutCount" ? delta : delta * 1000) / seconds; // durations come in seconds
+        };
+        return {
+          ...measured,
+          page: Object.fromEntries(PAGE_METRICS.map((name) => [name, perSecond(name)])) as Round["page"],
+        };
       },
     ]);
   }
   // Each round starts with a different setup, so none always follows the same one.
   for (let r = 0; r < ROUNDS; r++) {
+    if (r % ROUNDS_PER_BLOCK === 0) await startBlock(r / ROUNDS_PER_BLOCK);
     for (let k = 0; k < setups.length; k++) {
       const [name, run] = setups[(r + k) % setups.length] as (typeof setups)[number];
       results[name].push(await run());
@@ -196,8 +250,9 @@ try {
   }
   const bestOff = Math.max(...results.off.map((r) => r.rps));
   console.log(
-    `\nObservability cost: node.call, 64 in flight, 2-node loopback cluster per process, ${ROUNDS} interleaved rounds of ${SECONDS} s, ${PIN ? `pinned (clusters on CPU ${CLUSTER_CPU}, Chromium on CPU ${BROWSER_CPU})` : "unpinned"}`,
+    `\nObservability cost: node.call, 64 in flight, 2-node loopback cluster per process (fresh processes every ${ROUNDS_PER_BLOCK} rounds), ${ROUNDS} interleaved rounds of ${SECONDS} s, ${PIN ? `pinned (clusters on CPU ${CLUSTER_CPU}, Chromium on CPU ${BROWSER_CPU})` : "unpinned"}`,
   );
+  if (AA) console.log('A/A check: the "metrics on" row is a second process without an admin endpoint');
   console.log(
     "setup | calls/s (median) | vs off (paired) | calls/s (best round) | vs off | CPU µs/call (median) | vs off (paired) | CPU share | Chromium ms/s | goal: <= 2% slower (paired) | calls/s per round",
   );
@@ -228,6 +283,13 @@ try {
   row("admin off", results.off);
   row("metrics on", results.metrics);
   row("metrics on + dashboard open", results.dashboard);
+  if (results.dashboard.length > 0) {
+    const of = (name: (typeof PAGE_METRICS)[number]) =>
+      fmt(median(results.dashboard.map((r) => r.page?.[name] ?? 0)), name === "LayoutCount" ? 1 : 2);
+    console.log(
+      `dashboard page main thread, medians per second (the round includes its ${SETTLE_MS / 1000} s settle): tasks ${of("TaskDuration")} ms, script ${of("ScriptDuration")} ms, layout ${of("LayoutDuration")} ms, style ${of("RecalcStyleDuration")} ms, ${of("LayoutCount")} layouts`,
+    );
+  }
 } finally {
   await browser?.close();
   await Promise.allSettled(clusters.map((c) => c.stop()));
