@@ -258,7 +258,9 @@ try {
   );
   const pct = (x: number) => `${fmt(x * 100, 1)}%`;
   const row = (name: string, rounds: Round[]) => {
-    if (rounds.length === 0) return console.log(`${name} | skipped (no ${CHROMIUM}) | | | | | | | | |`);
+    if (rounds.length === 0) {
+      return console.log(`${name} | skipped (${AA ? "BENCH_AA" : `no ${CHROMIUM}`}) | | | | | | | | |`);
+    }
     const first = name === "admin off";
     // Each round against the same round's "off": the machine's drift between rounds cancels.
     const paired = (f: (r: Round) => number) => median(rounds.map((r, i) => f(r) / f(results.off[i] as Round) - 1));
