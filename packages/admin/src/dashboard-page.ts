@@ -289,6 +289,7 @@ $("explain-form").addEventListener("submit", async (e) => {
   }
 });
 connect();
+if (document.hidden) hiddenTimer = setTimeout(disconnect, HIDDEN_CLOSE_MS);
 </script>
 </body>
 </html>
