@@ -17,12 +17,13 @@ import {
   type TimerHandle,
 } from "@mesh/interface";
 import type { Registry } from "prom-client";
-import type { AdminEvent, AdminSource } from "./admin-source.js";
+import type { AdminSource } from "./admin-source.js";
 import { createMeshRegistry } from "./call-metrics.js";
 import type { CallRecorder } from "./call-recorder.js";
-import { type ClusterView, clusterView, explainView, localReport, RateSampler } from "./cluster-view.js";
+import { clusterView, explainView, localReport, RateSampler } from "./cluster-view.js";
 import { DASHBOARD_HTML } from "./dashboard-page.js";
-import { authorized, isLoopbackHost, readJsonBody, sendError, sendJson, statusOf, toJson } from "./http-util.js";
+import { authorized, isLoopbackHost, readJsonBody, sendError, sendJson, statusOf } from "./http-util.js";
+import { LiveFeed } from "./live-feed.js";
 
 /** The conventional admin port (Kubernetes manifests name it "admin"). */
 export const DEFAULT_ADMIN_PORT = 9464;
@@ -32,12 +33,6 @@ export const PEER_TIMEOUT_MS = 1_000;
 export const FEED_INTERVAL_MS = 1_000;
 /** Largest answer read from a peer's admin endpoint, in bytes. */
 const MAX_PEER_REPLY_BYTES = 1 << 20;
-/** Open dashboards (live feeds) at once; one more is refused with 503. */
-export const MAX_FEEDS = 32;
-/** A feed whose unsent backlog grows past this is closed (the page reconnects), in bytes. */
-const MAX_FEED_BACKLOG_BYTES = 4 << 20;
-/** Events the live feed replays to a newly opened dashboard. */
-const RECENT_EVENTS = 50;
 
 /** Options of the admin endpoint (`createNode({ admin })`). */
 export interface AdminInit {
@@ -71,10 +66,7 @@ export class AdminServer {
   readonly #registry: Registry;
   readonly #sampler: RateSampler;
   readonly #server: Server;
-  readonly #feeds = new Set<ServerResponse>();
-  readonly #recent: AdminEvent[] = [];
-  /** The shard maps the live feed last sent, by capability (unchanged ones are not sent again). */
-  #sentOwners = new Map<string, readonly number[] | null>();
+  readonly #feed: LiveFeed;
   /** Peers are asked once a second while a dashboard is open: keep their connections. */
   readonly #agent = new Agent({ keepAlive: true, maxSockets: 4 });
   #unsubscribe: (() => void) | undefined;
@@ -104,6 +96,7 @@ export class AdminServer {
     this.#clock = components.clock ?? systemClock;
     this.#registry = createMeshRegistry(this.#source, this.#recorder);
     this.#sampler = new RateSampler(this.#recorder);
+    this.#feed = new LiveFeed(() => this.#cluster(), this.#logger);
     this.#server = createServer((request, response) => {
       this.#handle(request, response).catch((error: unknown) => {
         if (!response.headersSent) sendError(response, statusOf(error), codeOf(error), messageOf(error));
@@ -129,7 +122,7 @@ export class AdminServer {
         resolve();
       });
     });
-    this.#unsubscribe = this.#source.subscribe((event) => this.#onEvent(event));
+    this.#unsubscribe = this.#source.subscribe((event) => this.#feed.event(event));
     this.#tick();
     this.#logger.info("admin endpoint listening", {
       node: this.#source.name,
@@ -142,8 +135,7 @@ export class AdminServer {
     this.#unsubscribe?.();
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
-    for (const feed of this.#feeds) feed.end();
-    this.#feeds.clear();
+    this.#feed.close();
     this.#server.closeAllConnections();
     this.#agent.destroy();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
@@ -152,45 +144,8 @@ export class AdminServer {
   /** Once a second: the call rate, and the live feed for any open dashboard. */
   #tick(): void {
     this.#sampler.sample(this.#clock.now());
-    if (this.#feeds.size > 0) {
-      void this.#cluster().then(
-        (view) => this.#broadcast("cluster", this.#withoutUnchangedOwners(view)),
-        (error: unknown) => this.#logger.debug("live feed update failed", { error: String(error) }),
-      );
-    }
+    if (this.#feed.size > 0) void this.#feed.refresh();
     this.#timer = this.#clock.setTimeout(() => this.#tick(), FEED_INTERVAL_MS);
-  }
-
-  /**
-   * Shard maps change only on membership changes, but the view goes out every
-   * second: an unchanged map is sent as `owners: null` (pages keep the last one),
-   * which saves 4096 numbers per capability per second on both ends.
-   */
-  #withoutUnchangedOwners(view: ClusterView): ClusterView {
-    const sent = this.#sentOwners;
-    this.#sentOwners = new Map(view.capabilities.map((c) => [c.capability, c.owners]));
-    return {
-      ...view,
-      capabilities: view.capabilities.map((c) => (sent.get(c.capability) === c.owners ? { ...c, owners: null } : c)),
-    };
-  }
-
-  #onEvent(event: AdminEvent): void {
-    this.#recent.push(event);
-    if (this.#recent.length > RECENT_EVENTS) this.#recent.shift();
-    this.#broadcast("event", event);
-  }
-
-  #broadcast(name: string, data: unknown): void {
-    if (this.#feeds.size === 0) return;
-    const frame = `event: ${name}\ndata: ${toJson(data)}\n\n`;
-    for (const feed of this.#feeds) {
-      // A page that stopped reading must not make the node buffer without end.
-      if (feed.writableLength > MAX_FEED_BACKLOG_BYTES) {
-        this.#feeds.delete(feed);
-        feed.destroy();
-      } else feed.write(frame);
-    }
   }
 
   #cluster() {
@@ -284,7 +239,7 @@ export class AdminServer {
         return;
       }
       case "GET /api/events":
-        this.#openFeed(response);
+        this.#feed.open(response);
         return;
       case "POST /api/call": {
         const body = (await readJsonBody(request)) as Record<string, unknown> | null;
@@ -310,25 +265,6 @@ export class AdminServer {
       default:
         sendError(response, 404, "NOT_FOUND", `no route ${route}`);
     }
-  }
-
-  #openFeed(response: ServerResponse): void {
-    if (this.#feeds.size >= MAX_FEEDS) {
-      sendError(response, 503, "MESH_ERR_OVERLOADED", `this endpoint serves at most ${MAX_FEEDS} live feeds`);
-      return;
-    }
-    response.writeHead(200, {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-store",
-      connection: "keep-alive",
-    });
-    this.#feeds.add(response);
-    response.on("close", () => this.#feeds.delete(response));
-    for (const event of this.#recent) response.write(`event: event\ndata: ${toJson(event)}\n\n`);
-    void this.#cluster().then(
-      (view) => response.write(`event: cluster\ndata: ${toJson(view)}\n\n`),
-      () => {},
-    );
   }
 }
 

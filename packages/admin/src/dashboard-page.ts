@@ -1,8 +1,10 @@
 /**
  * The dashboard: one self-contained page (no build step, no external asset),
- * fed by the server-sent events of GET /api/events. It redraws only when a
- * cluster view arrives (once a second), so an open dashboard costs the node one
- * view per second, shared by every open page.
+ * fed by the server-sent events of GET /api/events (see live-feed.ts: a whole
+ * view, then deltas). It renders at most once per frame and only when something
+ * arrived, writes only the cells whose text changed, repaints only the shard-map
+ * cells whose owner changed, and does nothing while hidden (after 10 s hidden it
+ * closes the feed, so the node does nothing for it either).
  */
 export const DASHBOARD_HTML = `<!doctype html>
 <html lang="en">
@@ -90,44 +92,39 @@ function el(tag, attrs, ...children) {
   for (const child of children) node.append(child);
   return node;
 }
-let last;
-/** The last shard map per capability: the feed sends owners only when they changed. */
-const maps_ = {};
+/** The cluster view as the feed left it: a whole view first, then deltas merged in. */
+let view;
+let dirty = false;
+let frameQueued = false;
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+function setAttr(node, name, value) {
+  if (node.getAttribute(name) !== value) node.setAttribute(name, value);
+}
+function applyDelta(delta) {
+  if (!view) return; // deltas apply to a whole view, which comes first
+  const previous = new Map(view.capabilities.map((c) => [c.capability, c.owners]));
+  view = { ...view, ...delta };
+  if (delta.capabilities) for (const cap of view.capabilities) if (cap.owners === null) cap.owners = previous.get(cap.capability) || [];
+}
+/** At most one render per frame, none while the page is hidden (it catches up when shown). */
+function scheduleRender() {
+  dirty = true;
+  if (frameQueued || document.hidden) return;
+  frameQueued = true;
+  requestAnimationFrame(() => { frameQueued = false; if (dirty && view) { dirty = false; render(view); } });
+}
+document.addEventListener("visibilitychange", () => {
+  if (document.hidden) { hiddenTimer = setTimeout(disconnect, HIDDEN_CLOSE_MS); return; }
+  clearTimeout(hiddenTimer);
+  if (!source) connect();
+  if (dirty) scheduleRender();
+});
 function render(view) {
-  last = view;
-  $("node").textContent = "admin of " + view.node;
-  const body = $("members").querySelector("tbody");
-  body.replaceChildren(...[...view.members].sort((a, b) => a.name.localeCompare(b.name)).map((m) => {
-    const report = view.nodes[m.name] || {};
-    const live = m.state === "alive" || m.state === "suspect";
-    const row = el("tr", { "data-node": m.name, "data-state": m.state },
-      el("td", {}, el("span", { class: "swatch", style: "background:" + colorOf(m.name) }), m.name),
-      el("td", {}, el("span", { class: "state " + m.state }, m.state)),
-      el("td", { class: "num" }, String(m.incarnation)),
-      el("td", { class: "caps" }, m.gossip),
-      el("td", { class: "caps" }, m.capabilities.join(", ") || "—"),
-      el("td", { class: "num" }, live && report.reachable ? String(report.activeActors) : "—"),
-      el("td", { class: "num" }, live && report.reachable ? report.callsPerSecond.toFixed(1) : "—"));
-    return row;
-  }));
-  const maps = $("maps");
-  const seen = new Set();
-  for (const cap of view.capabilities) {
-    seen.add(cap.capability);
-    let box = maps.querySelector('[data-capability="' + CSS.escape(cap.capability) + '"]');
-    if (!box) {
-      box = el("div", { class: "map", "data-capability": cap.capability },
-        el("span", { class: "title" }, cap.capability), el("canvas", { width: "64", height: "64" }), el("div", { class: "legend" }));
-      maps.append(box);
-    }
-    if (cap.owners === null) cap.owners = maps_[cap.capability] || [];
-    else { maps_[cap.capability] = cap.owners; drawMap(box.querySelector("canvas"), cap); }
-    box.querySelector(".legend").replaceChildren(...cap.nodes.map((name) => el("div", {},
-      el("span", { class: "swatch", style: "background:" + colorOf(name) }),
-      name + ": " + (cap.shardsByNode[name] || 0) + " shards, " + (cap.actorsByNode[name] || 0) + " actors")));
-  }
-  for (const box of [...maps.children]) if (!seen.has(box.dataset.capability)) box.remove();
-  if (view.capabilities.length === 0) maps.replaceChildren(el("span", { class: "muted" }, "No capability yet."));
+  setText($("node"), "admin of " + view.node);
+  renderMembers(view);
+  renderMaps(view);
   const select = $("capability");
   const current = select.value;
   const names = view.capabilities.map((c) => c.capability);
@@ -136,32 +133,130 @@ function render(view) {
     if (names.includes(current)) select.value = current;
   }
 }
-function drawMap(canvas, cap) {
-  const ctx = canvas.getContext("2d");
-  const side = Math.ceil(Math.sqrt(cap.owners.length));
-  if (canvas.width !== side) { canvas.width = side; canvas.height = side; }
-  const image = ctx.createImageData(side, side);
-  const rgb = cap.nodes.map((n) => { const c = colorOf(n); return [parseInt(c.slice(1, 3), 16), parseInt(c.slice(3, 5), 16), parseInt(c.slice(5, 7), 16)]; });
-  cap.owners.forEach((owner, shard) => {
-    const c = rgb[owner] || [40, 40, 40];
-    image.data.set([c[0], c[1], c[2], 255], shard * 4);
+const COLUMNS = 7;
+/** Rows are kept by node name; a cell is written only when its text changed. */
+function renderMembers(view) {
+  const body = $("members").querySelector("tbody");
+  const rows = new Map([...body.children].map((row) => [row.dataset.node, row]));
+  const members = [...view.members].sort((a, b) => a.name.localeCompare(b.name));
+  const wanted = new Set(members.map((m) => m.name));
+  for (const [name, row] of rows) if (!wanted.has(name)) { row.remove(); rows.delete(name); }
+  members.forEach((m, index) => {
+    let row = rows.get(m.name);
+    if (!row) {
+      row = el("tr", { "data-node": m.name }, ...Array.from({ length: COLUMNS }, () => el("td")));
+      const cells = row.children;
+      cells[0].append(el("span", { class: "swatch", style: "background:" + colorOf(m.name) }), document.createTextNode(m.name));
+      cells[1].append(el("span"));
+      cells[2].className = "num"; cells[3].className = "caps"; cells[4].className = "caps"; cells[5].className = "num"; cells[6].className = "num";
+    }
+    if (body.children[index] !== row) body.insertBefore(row, body.children[index] || null);
+    const report = view.nodes[m.name] || {};
+    const live = m.state === "alive" || m.state === "suspect";
+    const cells = row.children;
+    setAttr(row, "data-state", m.state);
+    const badge = cells[1].firstChild;
+    setAttr(badge, "class", "state " + m.state);
+    setText(badge, m.state);
+    setText(cells[2], String(m.incarnation));
+    setText(cells[3], m.gossip);
+    setText(cells[4], m.capabilities.join(", ") || "—");
+    setText(cells[5], live && report.reachable ? String(report.activeActors) : "—");
+    setText(cells[6], live && report.reachable ? report.callsPerSecond.toFixed(1) : "—");
   });
-  ctx.putImageData(image, 0, 0);
-  canvas.dataset.owners = cap.owners.join(",");
-  canvas.dataset.nodes = cap.nodes.join(",");
 }
+function renderMaps(view) {
+  const maps = $("maps");
+  const seen = new Set();
+  if (view.capabilities.length === 0) {
+    if (!maps.querySelector(".muted")) maps.replaceChildren(el("span", { class: "muted" }, "No capability yet."));
+    return;
+  }
+  maps.querySelector(".muted")?.remove();
+  for (const cap of view.capabilities) {
+    seen.add(cap.capability);
+    let box = maps.querySelector('[data-capability="' + CSS.escape(cap.capability) + '"]');
+    if (!box) {
+      box = el("div", { class: "map", "data-capability": cap.capability },
+        el("span", { class: "title" }, cap.capability), el("canvas", { width: "64", height: "64" }), el("div", { class: "legend" }));
+      maps.append(box);
+    }
+    drawMap(box.querySelector("canvas"), cap);
+    const legend = box.querySelector(".legend");
+    while (legend.children.length > cap.nodes.length) legend.lastChild.remove();
+    cap.nodes.forEach((name, i) => {
+      let line = legend.children[i];
+      if (!line) { line = el("div", {}, el("span", { class: "swatch" }), document.createTextNode("")); legend.append(line); }
+      setAttr(line.firstChild, "style", "background:" + colorOf(name));
+      const text = name + ": " + (cap.shardsByNode[name] || 0) + " shards, " + (cap.actorsByNode[name] || 0) + " actors";
+      if (line.lastChild.data !== text) line.lastChild.data = text;
+    });
+  }
+  for (const box of [...maps.children]) if (!seen.has(box.dataset.capability)) box.remove();
+}
+/** Per canvas: the owners and nodes painted last and the pixels, so only changed cells are repainted. */
+const painted = new WeakMap();
+function drawMap(canvas, cap) {
+  const owners = cap.owners;
+  const nodes = cap.nodes.join(",");
+  let state = painted.get(canvas);
+  if (state && state.ownersRef === owners && state.nodes === nodes) return;
+  const side = Math.ceil(Math.sqrt(owners.length));
+  if (!state || state.side !== side || state.nodes !== nodes) {
+    if (canvas.width !== side) { canvas.width = side; canvas.height = side; }
+    const rgb = cap.nodes.map((n) => { const c = colorOf(n); return [parseInt(c.slice(1, 3), 16), parseInt(c.slice(3, 5), 16), parseInt(c.slice(5, 7), 16)]; });
+    state = { side, nodes, rgb, image: canvas.getContext("2d").createImageData(side, side), owners: new Int16Array(side * side).fill(-2) };
+    painted.set(canvas, state);
+  }
+  const data = state.image.data;
+  let low = Infinity, high = -1;
+  for (let shard = 0; shard < owners.length; shard++) {
+    const owner = owners[shard];
+    if (state.owners[shard] === owner) continue;
+    state.owners[shard] = owner;
+    const c = state.rgb[owner] || [40, 40, 40];
+    const at = shard * 4;
+    data[at] = c[0]; data[at + 1] = c[1]; data[at + 2] = c[2]; data[at + 3] = 255;
+    if (shard < low) low = shard;
+    high = shard;
+  }
+  state.ownersRef = owners;
+  if (high < 0) return;
+  // Only the rows holding changed cells are put back.
+  const top = Math.floor(low / side), rows = Math.floor(high / side) - top + 1;
+  canvas.getContext("2d").putImageData(state.image, 0, 0, 0, top, side, rows);
+  canvas.dataset.owners = owners.join(",");
+  canvas.dataset.nodes = nodes;
+}
+/** Events already listed: a reconnected feed replays its recent ones. */
+const listed = new Set();
 function addEvent(event) {
+  const key = event.at + " " + event.type + " " + event.node + " " + event.detail;
+  if (listed.has(key)) return;
+  listed.add(key);
   const list = $("events");
   const time = new Date(event.at).toLocaleTimeString([], { hour12: false });
-  list.prepend(el("li", { "data-type": event.type }, el("time", {}, time), el("span", { class: "kind " + event.type }, event.type), el("span", {}, event.detail)));
-  while (list.children.length > 100) list.lastChild.remove();
+  list.prepend(el("li", { "data-type": event.type, "data-key": key }, el("time", {}, time), el("span", { class: "kind " + event.type }, event.type), el("span", {}, event.detail)));
+  while (list.children.length > 100) { listed.delete(list.lastChild.dataset.key); list.lastChild.remove(); }
 }
+/** A page hidden this long closes its feed (the node then does nothing for it) and reopens it when shown. */
+const HIDDEN_CLOSE_MS = 10000;
+let source;
+let hiddenTimer;
 function connect() {
-  const source = new EventSource(withToken("/api/events"));
+  source = new EventSource(withToken("/api/events"));
   source.addEventListener("open", () => { $("dot").classList.add("on"); $("conn").textContent = "live"; });
   source.addEventListener("error", () => { $("dot").classList.remove("on"); $("conn").textContent = "reconnecting…"; });
-  source.addEventListener("cluster", (e) => render(JSON.parse(e.data)));
+  source.addEventListener("cluster", (e) => { view = JSON.parse(e.data); scheduleRender(); });
+  source.addEventListener("cluster-delta", (e) => { if (view) { applyDelta(JSON.parse(e.data)); scheduleRender(); } });
   source.addEventListener("event", (e) => addEvent(JSON.parse(e.data)));
+}
+function disconnect() {
+  source?.close();
+  source = undefined;
+  view = undefined; // the reopened feed starts with a whole view
+  $("dot").classList.remove("on");
+  $("conn").textContent = "paused (page hidden)";
 }
 $("explain-form").addEventListener("submit", async (e) => {
   e.preventDefault();
@@ -194,6 +289,7 @@ $("explain-form").addEventListener("submit", async (e) => {
   }
 });
 connect();
+if (document.hidden) hiddenTimer = setTimeout(disconnect, HIDDEN_CLOSE_MS);
 </script>
 </body>
 </html>

@@ -337,41 +337,41 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     );
   }
 
+  /**
+   * With the admin endpoint's metrics on, the outcome and duration go to the
+   * recorder inside the callbacks the call has anyway: no extra promise or async
+   * frame per call (an async wrapper cost ~3% of a loopback call's CPU).
+   */
   #call(request: Request, chain: readonly string[]): Promise<CallResult> {
     const recorder = this.#recorder;
-    return recorder === undefined ? this.#route(request, chain) : this.#recordedCall(recorder, request, chain);
-  }
-
-  #route(request: Request, chain: readonly string[]): Promise<CallResult> {
+    const startedMs = recorder === undefined ? 0 : recorder.now();
     let attempt: Attempt;
     try {
       attempt = this.#accept(request, chain);
     } catch (error) {
-      return Promise.reject(this.#counters.failed(error));
+      return Promise.reject(this.#failed(recorder, request, error, startedMs));
     }
     this.#counters.calls++;
     const trace = this.#tracing.call(attempt);
     attempt.trace = trace;
     return trace.settle(this.#router.route(attempt)).then(
-      ([node, response]) => ({ pid: { node, module: attempt.module, id: attempt.id, shard: attempt.shard }, response }),
+      ([node, response]) => {
+        recorder?.record(request.capability, node === this.name ? LOCAL : REMOTE, "ok", startedMs);
+        return { pid: { node, module: attempt.module, id: attempt.id, shard: attempt.shard }, response };
+      },
       (error: unknown) => {
-        throw this.#counters.failed(error);
+        throw this.#failed(recorder, request, error, startedMs);
       },
     );
   }
 
-  /** A call with the admin endpoint's metrics on: its outcome and duration go to `recorder`. */
-  async #recordedCall(recorder: CallRecorder, request: Request, chain: readonly string[]): Promise<CallResult> {
-    const startedMs = recorder.now();
-    try {
-      const done = await this.#route(request, chain);
-      recorder.record(request.capability, done.pid.node === this.name ? LOCAL : REMOTE, "ok", startedMs);
-      return done;
-    } catch (error) {
+  /** Counts a failed call (and records it when metrics are on); returns the error to throw. */
+  #failed(recorder: CallRecorder | undefined, request: Request, error: unknown, startedMs: number): unknown {
+    if (recorder !== undefined) {
       const code = error instanceof MeshError ? error.code : "UNKNOWN";
       recorder.record(String(request?.capability), this.#locationOf(request), code, startedMs);
-      throw error;
     }
+    return this.#counters.failed(error);
   }
 
   /** For a failed call's metrics: local when this node owns the request's actor (remote when the request is invalid). */
