@@ -43,9 +43,14 @@ export class Attempt {
 
   /** "Forward at most once": true (and counts the hop) if this call may be sent on once more. */
   mayForward(): boolean {
-    if (this.hops >= MAX_FORWARDS) return false;
+    if (!this.canForward()) return false;
     this.hops++;
     return true;
+  }
+
+  /** Whether the call may still be sent on once (without counting the hop). */
+  canForward(): boolean {
+    return this.hops < MAX_FORWARDS;
   }
 }
 
@@ -259,7 +264,7 @@ export class CallRouter {
       turn = serving.settle(
         arriving === undefined
           ? this.#turn(a)
-          : arriving.then(() => (asOwner && !this.#stillOwner(a) ? MOVED : this.#turn(a))),
+          : arriving.then(() => (asOwner && !this.#stillOwner(a) ? this.#moved(a) : this.#turn(a))),
       );
     } catch (error) {
       // An unknown module, or a payload the codec refuses: the same errors as from another node.
@@ -267,6 +272,17 @@ export class CallRouter {
     }
     if (a.incoming !== undefined) return turn;
     return this.#deadlines.within(turn, a.deadline, () => timedOut(a));
+  }
+
+  /**
+   * The shard moved on while the call waited: it follows the shard, or, already sent
+   * on once, is served here as its last hop (and the activation is checked as a stray).
+   */
+  #moved(a: Attempt): Promise<unknown> {
+    if (a.canForward()) return Promise.resolve(MOVED);
+    const turn = this.#turn(a);
+    this.#handoffs.suspectStray(a.module, a.id, a.capability);
+    return turn;
   }
 
   #stillOwner(a: Attempt): boolean {

@@ -116,6 +116,8 @@ async function withSeed(seed: number, fn: () => Promise<void>): Promise<void> {
 const IDS = Array.from({ length: 100 }, (_, i) => `player_${i}`);
 /** Ids first called after a heal, while the views still differ. */
 const FRESH_IDS = Array.from({ length: 100 }, (_, i) => `fresh_${i}`);
+/** Ids of calls that arrive already forwarded once. */
+const LAST_HOP_IDS = Array.from({ length: 100 }, (_, i) => `last_hop_${i}`);
 
 describe("a cluster on the simulator", () => {
   it("moves actors with their state when a node joins, and calls for them follow", async () => {
@@ -338,10 +340,22 @@ describe("a cluster on the simulator", () => {
           node("n3").node.call({ module: "Counter", id, capability: "game", payload: 1, timeoutMs: 30_000 }),
         ),
       );
+      // And calls already sent on once by a node whose view named n4: served where they arrive.
+      const probe = sim.calls.endpoint(sim.net.addNode());
+      const n4Address = `${address("n4").host}:${sim.calls.port}`;
+      const lastHops = Promise.allSettled(
+        LAST_HOP_IDS.map((id) =>
+          probe.call(n4Address, { module: "Counter", id, capability: "game", payload: 1, hops: 1, timeoutMs: 30_000 }),
+        ),
+      );
       await sim.net.run(50);
       sim.net.heal();
       await sim.converged();
       const outcomes = await sim.net.settle(calls);
+      const lastHopFailures = (await sim.net.settle(lastHops)).flatMap((o) =>
+        o.status === "rejected" ? [String(o.reason)] : [],
+      );
+      assert.deepEqual(lastHopFailures.slice(0, 3), [], "a call on its last hop is served, not failed, after its wait");
       // The simulated call network drops what crosses a partition (no TCP to retransmit it
       // after the heal): a call forwarded across it before the heal times out; none fails otherwise.
       const failed = outcomes.flatMap((o) => (o.status === "rejected" ? [o.reason as unknown] : []));
@@ -350,7 +364,7 @@ describe("a cluster on the simulator", () => {
       await sim.net.run(25_000); // past the handoff grace: strays, if any, were evicted by now
       const names = [...sim.nodes.keys()];
       const misplaced: string[] = [];
-      for (const id of FRESH_IDS) {
+      for (const id of [...FRESH_IDS, ...LAST_HOP_IDS]) {
         const owner = n4.ownerNode(n4.shardFor(id), "game");
         const activeOn = names.filter((n) => node(n).node.activeModules("game", id).length > 0);
         if (activeOn.some((n) => n !== owner))

@@ -17,7 +17,7 @@ import { collectActors } from "../../../scripts/dist/cluster-harness.js";
 import type { ClusterProcess } from "../../../scripts/dist/cluster-process.js";
 import { type Figures, report } from "../netns/figures.js";
 import { HostCluster } from "../netns/host-cluster.js";
-import { COUNTER_CAPABILITY, formatFailures, startLoads, stopLoads, totals } from "../netns/load.js";
+import { COUNTER_CAPABILITY, failureSamples, formatFailures, startLoads, stopLoads, totals } from "../netns/load.js";
 import { fullRun, hostLabSkip, scale } from "../netns/requirements.js";
 import { detectionBoundMs, eventAt, isolatedDetectionBoundMs, lastState } from "../support/loopback.js";
 
@@ -163,7 +163,7 @@ async function runSplit(
   assert.deepEqual(foreign.slice(0, 5), [], "calls are answered on the caller's side");
   assert.ok(
     lastFailure <= healedAt + 1_000,
-    `calls fail until ${lastFailure - healedAt} ms after the views healed (${formatFailures(healSum.failures)})`,
+    `calls fail until ${lastFailure - healedAt} ms after the views healed (${formatFailures(healSum.failures)}; ${failureSamples(healReports.values())})`,
   );
   return notDeduplicated;
 }
