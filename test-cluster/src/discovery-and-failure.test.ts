@@ -48,8 +48,10 @@ describe("five node processes on loopback", { timeout: 90_000 }, () => {
     const convergedMs = await waitConverged(procs, PLANS, DISCOVERY_TIMEOUT_MS);
     for (const p of procs) {
       const members = await p.request({ op: "members" });
-      const alive = members.filter((m) => m.state === "alive").map((m) => m.name);
-      assert.deepEqual(alive.sort(), ["n1", "n2", "n3", "n4", "n5"], `${p.name} sees all five alive`);
+      // All five seen alive at once (waitConverged); read again, one may be suspect by now
+      // (a false suspicion on a loaded machine, refuted later), but none is dead.
+      const known = members.filter((m) => m.state === "alive" || m.state === "suspect").map((m) => m.name);
+      assert.deepEqual(known.sort(), ["n1", "n2", "n3", "n4", "n5"], `${p.name} sees all five live`);
       for (const m of members) assert.equal(m.address.host, "127.0.0.1", `${m.name} is on loopback`);
     }
     t.diagnostic(
