@@ -356,7 +356,7 @@ export class Prober {
         n !== successor?.name &&
         candidate(h.membership.get(n)) &&
         !((this.#lastProbed.get(n) ?? -1) > recent) &&
-        !((this.#answeredAt.get(n) ?? -1) > recent),
+        !((this.#answeredAt.get(n) ?? Number.NEGATIVE_INFINITY) > recent),
       () => {
         const names: string[] = [];
         for (const r of h.membership.records()) if (candidate(r)) names.push(r.name);
@@ -427,8 +427,12 @@ export class Prober {
     this.#suspects = 0;
     const recent = this.#h.clock.now() - intervalMs;
     for (const r of this.#h.membership.records()) {
-      if (r.state !== "suspect" || this.#trust.isUnproven(r.name)) continue;
+      if (r.state !== "suspect") continue;
+      // Counted even if it never answered us: in a young cluster most members have
+      // not, and after 7 of 10 crashed the survivors saw one suspect or none of
+      // their own, kept the ring slot for each other and found the rest late.
       this.#suspects++;
+      if (this.#trust.isUnproven(r.name)) continue;
       const probedAt = this.#lastProbed.get(r.name);
       if (probedAt !== undefined && probedAt > recent) continue;
       const at = probedAt === undefined || probedAt < r.stateChangedAt ? Number.NEGATIVE_INFINITY : probedAt;
@@ -606,7 +610,8 @@ export class Prober {
     // that pinged us recently from its own address exists: it is no fake.
     const since = h.clock.now() - 2 * h.config.probeIntervalMs;
     const recent = (r: MemberRecord): boolean =>
-      (this.#answeredAt.get(r.name) ?? -1) > since || (this.#pingedAt.get(r.name) ?? -1) > since;
+      (this.#answeredAt.get(r.name) ?? Number.NEGATIVE_INFINITY) > since ||
+      (this.#pingedAt.get(r.name) ?? Number.NEGATIVE_INFINITY) > since;
     const peers: MemberRecord[] = [];
     for (const r of h.membership.records()) {
       if (r === h.membership.local || r.name === target || r.state !== "alive") continue;
