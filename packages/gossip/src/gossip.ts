@@ -175,6 +175,7 @@ export class Gossip extends EventEmitter<GossipEvents> {
       this.#transport,
       () => this.#liveCount(),
       (name) => this.#prober.isSilent(name),
+      (name) => this.#prober.isUnanswered(name),
     );
   }
 
@@ -621,7 +622,10 @@ export class Gossip extends EventEmitter<GossipEvents> {
     return {
       now: () => this.#clock.now(),
       broadcast: (name, message) => this.#out.broadcast(name, message),
-      suspicionStarted: (record, from) => this.#suspicions.start(record, from),
+      suspicionStarted: (record, from) => {
+        this.#suspicions.start(record, from);
+        this.#prober.suspicionStarted(record, from);
+      },
       suspicionConfirmed: (name, from) => this.#suspicions.confirm(name, from),
       suspicionEnded: (name) => this.#suspicions.end(name),
       refuted: () => {

@@ -18,8 +18,8 @@ function unconfirmedTimeoutMs(n: number): number {
   return expectedConfirmations(LAN_PRESET.suspicionMult, n) > 0 ? min * LAN_PRESET.suspicionMaxTimeoutMult : min;
 }
 
-async function converged(n: number): Promise<Cluster> {
-  const cluster = await createCluster(n);
+async function converged(n: number, seed?: number): Promise<Cluster> {
+  const cluster = await createCluster(n, seed === undefined ? {} : { seed });
   await joinAll(cluster);
   const all = cluster.members;
   assert.ok(await cluster.net.runUntil(() => allSee(all, names(all), "alive"), 30_000, 100), "converges");
@@ -97,11 +97,17 @@ test("5 members, 4 crash together: the survivor declares each dead within the su
   });
 });
 
-/** The bound for the correlated failure: 2x the single-failure p99 of this preset at N = 10 (8.4–9.7 T, see BENCHMARKS.md). */
-const SINGLE_FAILURE_P99_N10 = 9.5 * T;
+/**
+ * The bound for the correlated failure (MISSION): 2x the single-failure p99 of this
+ * preset at N = 10, 7.0 T (membership benchmark, 100 kills; BENCHMARKS.md). Seeds
+ * 1-300 of this test end after 8.0-13.1 T: the 3 survivors find the 7 within about
+ * 9 T (their probes go to the members not yet suspected, the buddy only notices the
+ * suspects, the relays confirm), then 4 T of suspicion.
+ */
+const SINGLE_FAILURE_P99_N10 = 7.0 * T;
 
-test("10 members, 7 crash together: the 3 survivors see all 7 dead within 2x the single-failure p99", async () => {
-  const cluster = await converged(10);
+async function sevenOfTen(seed?: number): Promise<void> {
+  const cluster = await converged(10, seed);
   await withSeed(cluster.net, async () => {
     const survivors = cluster.members.slice(0, 3);
     const victims = cluster.members.slice(3);
@@ -115,7 +121,15 @@ test("10 members, 7 crash together: the 3 survivors see all 7 dead within 2x the
       `7 of 10 crashed: all dead at every survivor after ${((cluster.net.clock.now() - t0) / T).toFixed(1)} T`,
     );
   });
-});
+}
+
+test("10 members, 7 crash together: the 3 survivors see all 7 dead within 2x the single-failure p99", () =>
+  sevenOfTen());
+
+// Failed the old bound (19 T) at 19.4 T, and 2x 7.0 T at 15.5 T: the survivors' probes
+// went to suspects and to each other, and half-speed probing after relays that were
+// gone missed their nacks.
+test("10 members, 7 crash together, the seed that once took 19.4 T", () => sevenOfTen(2601604090));
 
 for (const [n, minority] of [
   [5, 1],
@@ -130,10 +144,9 @@ for (const [n, minority] of [
       const t0 = cluster.net.clock.now();
       // Every member of the other side must be probed (round-robin over n - 1, a
       // stretched period each at worst), then an unconfirmed suspicion runs out.
-      // At 1 | 4 that is also the actual course, with no slack to spare: one period
-      // for the first failed probe, three of 2 T (the health score is 1 once every
-      // relay is silent), one buddy probe of a suspect among them (2 T), then 24 T;
-      // seeds 1-20 finish after 33.1-34.0 T.
+      // At 1 | 4: one period for the first failed probe, three of 2 T (the health
+      // score is 1 once every relay is silent), then 24 T; seeds 1-20 finish after
+      // 31.1-32.0 T (33.1-34.0 T while the buddy took a probe with several suspects).
       const bound = 2 * (n - 1) * T + unconfirmedTimeoutMs(n) + 2 * T;
       const ok = await cluster.net.runUntil(() => allSee(small, names(large), "dead"), bound, 50);
       assert.ok(ok, `the minority sees the majority dead within ${bound / T} T`);

@@ -21,16 +21,22 @@ export class Disseminator {
   readonly #transport: Transport;
   readonly #queue: BroadcastQueue;
   readonly #silent: (name: string) => boolean;
+  readonly #unanswered: (name: string) => boolean;
 
-  /** `silent(name)`: the last request sent to `name` went unanswered (copies to it do not count). */
+  /**
+   * `silent(name)`: copies to `name` do not count (it may be gone, or never answered us);
+   * `unanswered(name)`: the last request sent to `name` went unanswered.
+   */
   constructor(
     host: GossipHost,
     transport: Transport,
     clusterSize: () => number,
     silent: (name: string) => boolean = () => false,
+    unanswered: (name: string) => boolean = () => false,
   ) {
     this.#h = host;
     this.#silent = silent;
+    this.#unanswered = unanswered;
     this.#transport = transport;
     this.#queue = new BroadcastQueue(host.config.retransmitMult, clusterSize);
   }
@@ -115,11 +121,23 @@ export class Disseminator {
     const h = this.#h;
     const now = h.clock.now();
     const members = h.membership;
+    // The fan-out goes to alive members that answered our last request first, the
+    // rest (suspects, members whose last request went unanswered) only when too few
+    // of those are left. After 7 of 10 crashed, the fan-out went to all 8 members
+    // still live to a survivor, 6 of them gone: one of the two other survivors got no
+    // copy of a death for 7 T, while counted copies to the other used up the budget.
+    // With Lifeguard's buddy a suspect still hears of its suspicion from the buddy
+    // (and piggybacked on the answers to its own probes); without it, gossip is how
+    // it hears, so suspects stay in the fan-out (plain SWIM: a member stalled for 3 s
+    // was declared dead 110 times in 10,000 periods instead of 4 times without it).
+    const suspectsFirst = !h.config.lifeguardBuddy;
     const targets: MemberRecord[] = [];
+    const others: MemberRecord[] = [];
     const recentlyDead: MemberRecord[] = [];
     for (const r of members.records()) {
       if (r === members.local) continue;
-      if (isLive(r.state)) targets.push(r);
+      if (r.state === "alive" ? !this.#unanswered(r.name) : suspectsFirst && r.state === "suspect") targets.push(r);
+      else if (isLive(r.state)) others.push(r);
       else if (r.state === "dead" && now - r.stateChangedAt < h.config.gossipToTheDeadMs) recentlyDead.push(r);
     }
     const dead = recentlyDead[Math.floor(h.random.next() * recentlyDead.length)];
@@ -133,6 +151,11 @@ export class Disseminator {
       this.sendPacket(dead.address, encodePacketMessage(news));
     }
     if (this.#queue.size === 0) return;
+    if (targets.length < h.config.gossipNodes) {
+      this.#pickRandom(others, Math.min(others.length, h.config.gossipNodes - targets.length));
+      this.#pickRandom(targets, targets.length);
+      targets.push(...others);
+    }
     const fanOut = Math.min(targets.length, h.config.gossipNodes);
     this.#pickRandom(targets, fanOut);
     const room = this.#transport.maxPacketSize - compoundOverhead(WIRE_LIMITS.maxCompoundMessages);

@@ -55,6 +55,11 @@ export class Suspicion {
     this.#arm(options.expected > 0 ? options.maxMs : options.minMs);
   }
 
+  /** True if `name` started this suspicion or has confirmed it. */
+  involves(name: string): boolean {
+    return this.#confirmedBy.has(name);
+  }
+
   get confirmations(): number {
     return this.#confirmations;
   }
