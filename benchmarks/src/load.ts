@@ -42,6 +42,35 @@ export async function runLoad(
 }
 
 /** The q-quantile (0..1) of the values, by sorting a copy. */
+/** What a timed closed loop did: operations, wall time and this process's CPU time (µs, all threads). */
+export interface TimedLoad {
+  readonly ops: number;
+  readonly elapsedMs: number;
+  readonly cpuUs: number;
+}
+
+/** Closed loop for `seconds`: `concurrency` workers each await `op(i)` with the next index, then stop. */
+export async function runFor(
+  seconds: number,
+  concurrency: number,
+  op: (i: number) => Promise<unknown>,
+): Promise<TimedLoad> {
+  let ops = 0;
+  let next = 0;
+  const end = performance.now() + seconds * 1000;
+  const worker = async (): Promise<void> => {
+    while (performance.now() < end) {
+      await op(next++);
+      ops++;
+    }
+  };
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const used = process.cpuUsage(cpu);
+  return { ops, elapsedMs: performance.now() - started, cpuUs: used.user + used.system };
+}
+
 export function quantile(values: Float64Array, q: number): number {
   const sorted = Float64Array.from(values).sort();
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;

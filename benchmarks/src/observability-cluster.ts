@@ -9,6 +9,7 @@
 import { createInterface } from "node:readline";
 import { createNode, type NodeInit } from "@mesh/node";
 import { waitFor } from "@mesh/testing";
+import { runFor } from "./load.js";
 import { PAYLOAD } from "./tcp-baseline.js";
 
 const IN_FLIGHT = 64;
@@ -40,27 +41,10 @@ await Promise.all(IDS.map((id) => a.call({ module: "GameActor", id, capability: 
 
 /** Calls completed per second with IN_FLIGHT calls outstanding from node a (about half go to b). */
 async function measure(seconds: number): Promise<{ rps: number; cpuUs: number; share: number }> {
-  let done = 0;
-  let next = 0;
-  const end = performance.now() + seconds * 1000;
-  const worker = async () => {
-    while (performance.now() < end) {
-      await a.call({
-        module: "GameActor",
-        id: IDS[next++ % IDS.length] as string,
-        capability: "game",
-        payload: PAYLOAD,
-      });
-      done++;
-    }
-  };
-  const started = performance.now();
-  const cpu = process.cpuUsage();
-  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
-  const used = process.cpuUsage(cpu);
-  const elapsedMs = performance.now() - started;
-  const cpuUs = used.user + used.system;
-  return { rps: (done * 1000) / elapsedMs, cpuUs: cpuUs / done, share: cpuUs / 1000 / elapsedMs };
+  const call = (i: number) =>
+    a.call({ module: "GameActor", id: IDS[i % IDS.length] as string, capability: "game", payload: PAYLOAD });
+  const { ops, elapsedMs, cpuUs } = await runFor(seconds, IN_FLIGHT, call);
+  return { rps: (ops * 1000) / elapsedMs, cpuUs: cpuUs / ops, share: cpuUs / 1000 / elapsedMs };
 }
 
 await measure(1); // warm-up

@@ -22,6 +22,7 @@ import {
   type SpanExporter,
   TraceIdRatioBasedSampler,
 } from "@opentelemetry/sdk-trace-base";
+import { runFor } from "./load.js";
 import { fmt, PAYLOAD } from "./tcp-baseline.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
@@ -70,25 +71,10 @@ interface Round {
 }
 
 async function measure(node: MeshNode): Promise<Round> {
-  let done = 0;
-  let next = 0;
-  const end = performance.now() + SECONDS * 1000;
-  const worker = async () => {
-    while (performance.now() < end) {
-      await node.call({
-        module: "GameActor",
-        id: IDS[next++ % IDS.length] as string,
-        capability: "game",
-        payload: PAYLOAD,
-      });
-      done++;
-    }
-  };
-  const started = performance.now();
-  const cpu = process.cpuUsage();
-  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
-  const used = process.cpuUsage(cpu);
-  return { rps: (done * 1000) / (performance.now() - started), cpuUs: (used.user + used.system) / done };
+  const call = (i: number) =>
+    node.call({ module: "GameActor", id: IDS[i % IDS.length] as string, capability: "game", payload: PAYLOAD });
+  const { ops, elapsedMs, cpuUs } = await runFor(SECONDS, IN_FLIGHT, call);
+  return { rps: (ops * 1000) / elapsedMs, cpuUs: cpuUs / ops };
 }
 
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] as number;
