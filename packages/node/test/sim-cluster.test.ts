@@ -190,56 +190,41 @@ describe("a cluster on the simulator", () => {
     });
   });
 
-  it("hands a call served as its last hop on a non-owner to the owner, with its state", async () => {
-    const seed = testSeed();
-    await withSeed(seed, async () => {
-      const sim = simulation(seed);
-      const a = await sim.add("a", ["game"]);
-      const b = await sim.add("b", ["game"]);
-      await sim.converged();
-      const id = IDS.find((i) => a.ownerNode(a.shardFor(i), "game") === "b") as string;
-      // A call already forwarded once (its sender's view named a) is served where it arrived.
-      const probe = sim.calls.endpoint(sim.net.addNode());
-      const aAddress = `${(sim.nodes.get("a") as { sim: SimNode }).sim.address.host}:${sim.calls.port}`;
-      const reply = await sim.net.settle(
-        probe.call(aAddress, { module: "Counter", id, capability: "game", payload: 5, hops: 1, timeoutMs: 1_000 }),
-      );
-      assert.deepEqual(reply, ["a", 5]);
-      await sim.net.run(1_100); // handoffTimeoutMs: the grace for views that still differ
-      // The handoff runs on the actor runtime's own turns: settle on the next call, which follows it.
-      const { pid, response } = await sim.net.settle(a.call({ module: "Counter", id, capability: "game", payload: 1 }));
-      assert.deepEqual(a.activeModules("game", id), [], "a kept no activation of b's actor");
-      assert.equal(a.stats().straysEvicted, 1);
-      assert.equal(b.stats().handoffsReceived, 1);
-      assert.deepEqual(b.activeModules("game", id), ["Counter"]);
-      assert.deepEqual([pid.node, response], ["b", 6], "the owner has the count");
-      for (const { node } of sim.nodes.values()) await sim.net.settle(node.stop());
+  for (const kind of ["call", "cast"] as const) {
+    it(`hands a ${kind} served as its last hop on a non-owner to the owner, with its state`, async () => {
+      const seed = testSeed();
+      await withSeed(seed, async () => {
+        const sim = simulation(seed);
+        const a = await sim.add("a", ["game"]);
+        const b = await sim.add("b", ["game"]);
+        await sim.converged();
+        const id = IDS.find((i) => a.ownerNode(a.shardFor(i), "game") === "b") as string;
+        // Already forwarded once (its sender's view named a): served where it arrived.
+        const probe = sim.calls.endpoint(sim.net.addNode());
+        const aAddress = `${(sim.nodes.get("a") as { sim: SimNode }).sim.address.host}:${sim.calls.port}`;
+        const request = { module: "Counter", id, capability: "game", payload: 5, hops: 1 };
+        if (kind === "call") {
+          const reply = await sim.net.settle(probe.call(aAddress, { ...request, timeoutMs: 1_000 }));
+          assert.deepEqual(reply, ["a", 5]);
+        } else {
+          probe.cast(aAddress, request);
+          await sim.net.run(50);
+        }
+        assert.deepEqual(a.activeModules("game", id), ["Counter"], "served on a");
+        await sim.net.run(1_100); // handoffTimeoutMs: the grace for views that still differ
+        // The handoff runs on the actor runtime's own turns: settle on the next call, which follows it.
+        const { pid, response } = await sim.net.settle(
+          a.call({ module: "Counter", id, capability: "game", payload: 1 }),
+        );
+        assert.deepEqual(a.activeModules("game", id), [], "a kept no activation of b's actor");
+        assert.equal(a.stats().straysEvicted, 1);
+        assert.equal(b.stats().handoffsReceived, 1);
+        assert.deepEqual(b.activeModules("game", id), ["Counter"]);
+        assert.deepEqual([pid.node, response], ["b", 6], "the owner has the count");
+        for (const { node } of sim.nodes.values()) await sim.net.settle(node.stop());
+      });
     });
-  });
-
-  it("hands a cast served as its last hop on a non-owner to the owner, with its state", async () => {
-    const seed = testSeed();
-    await withSeed(seed, async () => {
-      const sim = simulation(seed);
-      const a = await sim.add("a", ["game"]);
-      const b = await sim.add("b", ["game"]);
-      await sim.converged();
-      const id = IDS.find((i) => a.ownerNode(a.shardFor(i), "game") === "b") as string;
-      // A cast already forwarded once (its sender's view named a) is served where it arrived.
-      const probe = sim.calls.endpoint(sim.net.addNode());
-      const aAddress = `${(sim.nodes.get("a") as { sim: SimNode }).sim.address.host}:${sim.calls.port}`;
-      probe.cast(aAddress, { module: "Counter", id, capability: "game", payload: 5, hops: 1 });
-      await sim.net.run(50);
-      assert.deepEqual(a.activeModules("game", id), ["Counter"], "served on a");
-      await sim.net.run(1_100); // handoffTimeoutMs: the grace for views that still differ
-      const { pid, response } = await sim.net.settle(a.call({ module: "Counter", id, capability: "game", payload: 1 }));
-      assert.deepEqual(a.activeModules("game", id), [], "a kept no activation of b's actor");
-      assert.equal(a.stats().straysEvicted, 1);
-      assert.equal(b.stats().handoffsReceived, 1);
-      assert.deepEqual([pid.node, response], ["b", 6], "the owner has the count");
-      for (const { node } of sim.nodes.values()) await sim.net.settle(node.stop());
-    });
-  });
+  }
 
   it("passes on a handoff received for a shard another node owns, with its state", async () => {
     const seed = testSeed();
