@@ -42,6 +42,10 @@ interface Sim {
   readonly nodes: Map<string, { node: MeshNode; sim: SimNode }>;
   add(name: string, capabilities: readonly string[]): Promise<MeshNode>;
   converged(): Promise<void>;
+  /** A bare call endpoint on a host of its own: it sends what no node would (hops, raw handoffs). */
+  probe(): ReturnType<SimCallNetwork["endpoint"]>;
+  /** The call address of node `name`. */
+  callAddress(name: string): string;
 }
 
 function simulation(seed: number, handoffTimeoutMs = 1_000): Sim {
@@ -80,6 +84,8 @@ function simulation(seed: number, handoffTimeoutMs = 1_000): Sim {
       nodes.set(name, { node, sim: s });
       return node;
     },
+    probe: () => calls.endpoint(net.addNode()),
+    callAddress: (name) => `${(nodes.get(name) as { sim: SimNode }).sim.address.host}:${calls.port}`,
     async converged() {
       const all = [...nodes.values()].filter((n) => !n.sim.crashed).map((n) => n.node);
       const names = all.map((n) => n.name).sort();
@@ -179,8 +185,8 @@ describe("a cluster on the simulator", () => {
       await sim.add("b", ["game"]);
       await sim.converged();
       const id = IDS.find((i) => a.ownerNode(a.shardFor(i), "game") === "b") as string;
-      const probe = sim.calls.endpoint(sim.net.addNode());
-      const aAddress = `${(sim.nodes.get("a") as { sim: SimNode }).sim.address.host}:${sim.calls.port}`;
+      const probe = sim.probe();
+      const aAddress = sim.callAddress("a");
       probe.cast(aAddress, { module: "Counter", id, capability: "game", payload: 5 });
       await sim.net.run(50);
       assert.equal(a.stats().forwarded, 1);
@@ -200,8 +206,8 @@ describe("a cluster on the simulator", () => {
         await sim.converged();
         const id = IDS.find((i) => a.ownerNode(a.shardFor(i), "game") === "b") as string;
         // Already forwarded once (its sender's view named a): served where it arrived.
-        const probe = sim.calls.endpoint(sim.net.addNode());
-        const aAddress = `${(sim.nodes.get("a") as { sim: SimNode }).sim.address.host}:${sim.calls.port}`;
+        const probe = sim.probe();
+        const aAddress = sim.callAddress("a");
         const request = { module: "Counter", id, capability: "game", payload: 5, hops: 1 };
         if (kind === "call") {
           const reply = await sim.net.settle(probe.call(aAddress, { ...request, timeoutMs: 1_000 }));
@@ -235,8 +241,8 @@ describe("a cluster on the simulator", () => {
       await sim.converged();
       const id = IDS.find((i) => a.ownerNode(a.shardFor(i), "game") === "b") as string;
       // A previous owner whose view (after a heal, say) named a sends it the actor.
-      const probe = sim.calls.endpoint(sim.net.addNode());
-      const aAddress = `${(sim.nodes.get("a") as { sim: SimNode }).sim.address.host}:${sim.calls.port}`;
+      const probe = sim.probe();
+      const aAddress = sim.callAddress("a");
       const message = { kind: "actor", module: "Counter", id, capability: "game", state: 7, from: "gone" } as const;
       await sim.net.settle(probe.call(aAddress, encodeHandoff(message, 1_000)));
       assert.deepEqual(a.activeModules("game", id), ["Counter"]);
@@ -326,8 +332,8 @@ describe("a cluster on the simulator", () => {
         ),
       );
       // And calls already sent on once by a node whose view named n4: served where they arrive.
-      const probe = sim.calls.endpoint(sim.net.addNode());
-      const n4Address = `${address("n4").host}:${sim.calls.port}`;
+      const probe = sim.probe();
+      const n4Address = sim.callAddress("n4");
       const lastHops = Promise.allSettled(
         LAST_HOP_IDS.map((id) =>
           probe.call(n4Address, { module: "Counter", id, capability: "game", payload: 1, hops: 1, timeoutMs: 30_000 }),
