@@ -4,15 +4,30 @@ import { CALL_DURATION_BUCKETS, type CallRecorder, LOCAL, REMOTE } from "./call-
 
 const LOCATIONS = ["local", "remote"] as const;
 
+let processRegistry: Registry | undefined;
+
+/**
+ * prom-client's default process metrics, made once per process: they start a GC
+ * observer and an event-loop-delay monitor that prom-client never stops, so made
+ * per node, every node a process ever started would leave its own pair running.
+ * They describe the process, so every node in it reports the same ones.
+ */
+function processMetrics(): Registry {
+  if (processRegistry === undefined) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
 /**
  * A prom-client registry of its own (never the global one, so two nodes in one
- * process, or an application's own metrics, do not collide). Every Mesh metric
- * is filled by a `collect` callback at scrape time from the recorder and the
- * source; nothing here runs on the call path.
+ * process, or an application's own metrics, do not collide), merged with the
+ * process metrics. Every Mesh metric is filled by a `collect` callback at scrape
+ * time from the recorder and the source; nothing here runs on the call path.
  */
 export function createMeshRegistry(source: AdminSource, recorder: CallRecorder): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
 
   new Counter({
     name: "mesh_calls_total",
@@ -81,7 +96,7 @@ export function createMeshRegistry(source: AdminSource, recorder: CallRecorder):
       this.inc({ outcome: "timeout" }, stats.handoffTimeouts);
     },
   });
-  return registry;
+  return Registry.merge([processMetrics(), registry]);
 }
 
 interface HistogramValue {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createRequire } from "node:module";
 import { describe, it } from "node:test";
 import { register } from "prom-client";
 import { type AdminSource, CallRecorder, createMeshRegistry, LOCAL, REMOTE } from "../src/index.js";
@@ -98,5 +99,39 @@ describe("the Mesh registry", () => {
     assert.match(text, /^mesh_handoffs_total\{outcome="timeout"\} 1$/m);
     // Scraping twice does not double the counters (they are set from the recorder each time).
     assert.match(await registry.metrics(), /^mesh_calls_total\{capability="game",outcome="ok"\} 5$/m);
+  });
+
+  it("runs the process collectors once per process, however many registries are made", async () => {
+    // prom-client's default metrics start a GC observer and an event-loop-delay
+    // monitor that are never stopped: made per node, every node a process ever
+    // started (a test suite, the test kit) would leave its own pair behind, each
+    // called on every GC. Counted here at perf_hooks, which prom-client calls.
+    const perfHooks = createRequire(import.meta.url)("node:perf_hooks") as typeof import("node:perf_hooks");
+    const { PerformanceObserver } = perfHooks;
+    const observe = PerformanceObserver.prototype.observe;
+    const monitor = perfHooks.monitorEventLoopDelay;
+    let observers = 0;
+    let monitors = 0;
+    PerformanceObserver.prototype.observe = function (this: InstanceType<typeof PerformanceObserver>, options) {
+      observers++;
+      return observe.call(this, options);
+    };
+    perfHooks.monitorEventLoopDelay = (options) => {
+      monitors++;
+      return monitor(options);
+    };
+    try {
+      const registries = Array.from({ length: 5 }, () => createMeshRegistry(source, new CallRecorder()));
+      assert.ok(observers <= 1 && monitors <= 1, `${observers} GC observers, ${monitors} monitors for 5 registries`);
+      for (const registry of registries) {
+        const text = await registry.metrics();
+        assert.match(text, /^process_cpu_user_seconds_total \d/m, "each registry has the process metrics");
+        assert.match(text, /^# TYPE nodejs_gc_duration_seconds histogram$/m);
+        assert.match(text, /^nodejs_eventloop_lag_p99_seconds \d/m);
+      }
+    } finally {
+      PerformanceObserver.prototype.observe = observe;
+      perfHooks.monitorEventLoopDelay = monitor;
+    }
   });
 });
