@@ -44,6 +44,19 @@ describe("CallRecorder", () => {
     assert.equal(overflow?.ok, 500);
     assert.equal(overflow?.failed.get("MESH_ERR_INVALID_ARGUMENT"), 1);
     assert.equal(recorder.total(), MAX_RECORDED_CAPABILITIES + 501);
+    recorder.record(OVERFLOW_CAPABILITY, LOCAL, "ok", recorder.now());
+    assert.equal(overflow?.ok, 501, "a capability named like the overflow slot shares it");
+    assert.equal([...recorder.slots()].length, MAX_RECORDED_CAPABILITIES + 1);
+  });
+
+  it("gives a capability named like the overflow slot no series of its own, so no label set repeats", () => {
+    const recorder = new CallRecorder();
+    recorder.record(OVERFLOW_CAPABILITY, LOCAL, "ok", recorder.now());
+    recorder.record("game", LOCAL, "ok", recorder.now());
+    recorder.record(OVERFLOW_CAPABILITY, REMOTE, "ok", recorder.now());
+    const names = [...recorder.slots()].map((s) => s.capability);
+    assert.deepEqual(names.sort(), ["_other", "game"]);
+    assert.equal(recorder.total(), 3);
   });
 
   it("reads the clock once per tick: calls within one synchronous run share a time", async () => {
@@ -57,6 +70,17 @@ describe("CallRecorder", () => {
     await Promise.resolve();
     await new Promise((resolve) => setImmediate(resolve));
     assert.ok(recorder.now() > first, "a later tick reads the clock again");
+  });
+
+  it("measures durations on the clock it is given (a node's, fake in simulations)", () => {
+    let time = 1_000;
+    const recorder = new CallRecorder({ now: () => time });
+    const started = recorder.now();
+    time += 7; // 7 ms pass on that clock
+    recorder.record("game", REMOTE, "ok", started);
+    const [slot] = [...recorder.slots()];
+    assert.equal(slot?.sumMs[REMOTE], 7);
+    assert.equal(slot?.buckets[REMOTE][CALL_DURATION_BUCKETS.indexOf(0.01)], 1, "7 ms: bucket <= 10 ms");
   });
 });
 

@@ -5,7 +5,7 @@
  * live in the packages that use them; this package has no runtime dependencies.
  */
 export { abortedError, throwIfAborted } from "./abort.js";
-export { type Clock, systemClock, type TimerHandle } from "./clock.js";
+export { type Clock, systemClock, TickClock, type TimerHandle, tickClockOf } from "./clock.js";
 export {
   type ErrorCode,
   type ErrorCodeInfo,

@@ -12,7 +12,7 @@ import {
   type ShardOwnership,
 } from "@mesh/admin";
 import type { MemberView } from "@mesh/gossip";
-import { childLogger, invalidArgument, type Logger } from "@mesh/interface";
+import { type Clock, childLogger, invalidArgument, type Logger, tickClockOf } from "@mesh/interface";
 import { placementScores } from "@mesh/ring";
 import { advertisedHost, CALL_ADDRESS_TAG, WEIGHT_TAG } from "./cluster-link.js";
 import type { MemberEventName } from "./events.js";
@@ -253,8 +253,9 @@ export async function startAdmin(
   node: MeshNode,
   init: AdminInit,
   logger: Logger,
+  clock: Clock,
 ): Promise<{ readonly address: string; readonly source: NodeAdminSource; readonly server: AdminServer }> {
-  const recorder = new CallRecorder();
+  const recorder = new CallRecorder(tickClockOf(clock)); // the clock the call path reads
   const source = new NodeAdminSource(node);
   const server = new AdminServer(init, { source, recorder, logger: childLogger(logger, { component: "admin" }) });
   await server.start();

@@ -36,7 +36,8 @@ export async function createNode(init: NodeInit = {}, components: NodeComponents
   const tracing = await loadTracing(config.tracing, config.name, config.logger);
   const node = new MeshNode(config, asciiFastHasher(await createHasher()), link, tracing);
   // Up before the join, so that probes see "joining" rather than nothing.
-  const admin = config.admin === undefined ? undefined : await startAdmin(node, config.admin, config.logger);
+  const admin =
+    config.admin === undefined ? undefined : await startAdmin(node, config.admin, config.logger, config.clock);
   adminAddress = admin?.address;
   try {
     await node.start();

@@ -1,4 +1,4 @@
-import type { Clock } from "@mesh/interface";
+import { type Clock, tickClockOf } from "@mesh/interface";
 import { type DeadlineEntry, DeadlineQueue } from "./call-transport/deadline-queue.js";
 
 /** A wait's absolute deadline; the queue sets `done` before it fires. */
@@ -16,11 +16,12 @@ export class Deadline implements DeadlineEntry {
  * a call is on the wire the call transport owns its timer instead.
  */
 export class Deadlines {
+  /** Read once per tick (see tickClockOf): every call asks for the time when accepted and on each hop. */
   readonly #clock: Clock;
   readonly #queue: DeadlineQueue<Deadline>;
 
   constructor(clock: Clock) {
-    this.#clock = clock;
+    this.#clock = tickClockOf(clock);
     this.#queue = new DeadlineQueue<Deadline>(clock, (entry) => entry.fire());
   }
 

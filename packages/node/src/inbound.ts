@@ -1,4 +1,4 @@
-import { type Clock, type Logger, MeshError } from "@mesh/interface";
+import { type Clock, type Logger, MeshError, tickClockOf } from "@mesh/interface";
 import { Attempt, type CallRouter } from "./call-router.js";
 import type { CallHandler, IncomingCall, IncomingCast } from "./call-transport/index.js";
 import { decodeCast, decodeHandoff, type HandoffReceiver, isControl } from "./control.js";
@@ -42,7 +42,7 @@ export class Inbound implements CallHandler {
   ) {
     this.#castTimeoutMs = castTimeoutMs;
     this.#tracing = tracing;
-    this.#clock = clock;
+    this.#clock = tickClockOf(clock); // read on every arrival
     this.#logger = logger;
     this.#router = router;
     this.#routing = routing;

@@ -1,9 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { Clock } from "@mesh/interface";
-import { FakeClock } from "@mesh/testing";
 import { RidTable } from "../src/call-transport/rid-table.js";
-import { TickClock } from "../src/call-transport/tick-clock.js";
 
 const entry = (rid: number) => ({ rid });
 
@@ -42,28 +39,5 @@ describe("RidTable", () => {
     for (let rid = 0; rid < 9_990; rid++) table.delete(rid * 3);
     assert.equal(table.size, 10);
     for (let rid = 9_990; rid < 10_000; rid++) assert.equal(table.get(rid * 3)?.rid, rid * 3);
-  });
-});
-
-describe("TickClock", () => {
-  it("reads the clock once per tick", async () => {
-    const fake = new FakeClock(100);
-    let reads = 0;
-    const counting: Clock = {
-      now: () => {
-        reads++;
-        return fake.now();
-      },
-      setTimeout: (callback, delayMs) => fake.setTimeout(callback, delayMs),
-      clearTimeout: (handle) => fake.clearTimeout(handle),
-    };
-    const clock = new TickClock(counting);
-    assert.equal(clock.now(), 100);
-    fake.advance(5);
-    assert.equal(clock.now(), 100, "the same tick sees the same time");
-    assert.equal(reads, 1);
-    await Promise.resolve();
-    assert.equal(clock.now(), 105, "a later tick reads again");
-    assert.equal(reads, 2);
   });
 });

@@ -1,10 +1,9 @@
-import { invalidArgument, isMeshError, MeshError } from "@mesh/interface";
+import { invalidArgument, isMeshError, MeshError, tickClockOf } from "@mesh/interface";
 import { DeadlineQueue } from "./deadline-queue.js";
 import { callToWire, castToWire } from "./messages.js";
 import { checkOutgoing, checkTrace, type OutgoingCall, type OutgoingCast } from "./outgoing.js";
 import { parsePeerAddress } from "./peer-address.js";
 import { type ClientContext, PeerConnection, PendingCall } from "./peer-connection.js";
-import { TickClock } from "./tick-clock.js";
 import {
   type CallClientComponents,
   type CallClientConfig,
@@ -44,7 +43,7 @@ export class CallClient {
       counters: this.#counters,
       codec: new WireCodec(this.config.maxFrameBytes, this.config.cipher),
       deadlines: new DeadlineQueue<PendingCall>(this.config.clock, (call) => call.peer.expire(call)),
-      tickClock: new TickClock(this.config.clock),
+      tickClock: tickClockOf(this.config.clock),
       onReconnect: () => {
         this.#reconnects++;
       },

@@ -1,11 +1,10 @@
 import { createServer, type Server, type Socket } from "node:net";
-import { MeshError, type TimerHandle } from "@mesh/interface";
+import { MeshError, type TimerHandle, tickClockOf } from "@mesh/interface";
 import { DeadlineQueue } from "./deadline-queue.js";
 import type { CallHandler, InboundCall } from "./incoming-call.js";
 import { formatPeerAddress } from "./peer-address.js";
 import { SecurityLog } from "./security-log.js";
 import { ServerConnection, type ServerContext } from "./server-connection.js";
-import { TickClock } from "./tick-clock.js";
 import {
   type CallServerConfig,
   type CallServerInit,
@@ -69,7 +68,7 @@ export class CallServer {
       counters: this.#counters,
       codec: new WireCodec(this.config.maxFrameBytes, this.config.cipher),
       deadlines: new DeadlineQueue<InboundCall>(this.config.clock, (call) => call.owner.expire(call)),
-      tickClock: new TickClock(this.config.clock),
+      tickClock: tickClockOf(this.config.clock),
       handler,
       acquireBuffer: (connection, bytes) => this.#acquireBuffer(connection, bytes),
       releaseBuffer: (bytes) => {

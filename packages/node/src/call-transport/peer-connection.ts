@@ -1,12 +1,11 @@
 import { connect, type Socket } from "node:net";
-import { type ErrorCode, MeshError, type TimerHandle } from "@mesh/interface";
+import { type Clock, type ErrorCode, MeshError, type TimerHandle } from "@mesh/interface";
 import type { DeadlineEntry, DeadlineQueue } from "./deadline-queue.js";
 import { FrameDecoder } from "./frame-decoder.js";
 import { FrameWriter } from "./frame-writer.js";
 import { cancelToWire, decodeMessage, helloToWire, isWireReply, MAX_RID, MessageType, pingToWire } from "./messages.js";
 import type { PeerAddress } from "./peer-address.js";
 import { RidTable } from "./rid-table.js";
-import type { TickClock } from "./tick-clock.js";
 import type { CallClientConfig } from "./transport-config.js";
 import type { Counters } from "./transport-stats.js";
 import { UNDECODABLE, UNOPENABLE, type WireCodec } from "./wire-codec.js";
@@ -18,7 +17,8 @@ export interface ClientContext {
   readonly codec: WireCodec;
   readonly deadlines: DeadlineQueue<PendingCall>;
   /** The clock read once per tick, for call deadlines. */
-  readonly tickClock: TickClock;
+  /** The clock read on the hot path (see tickClockOf). */
+  readonly tickClock: Clock;
   /** Called for each connection attempt after a peer's first. */
   onReconnect(): void;
 }

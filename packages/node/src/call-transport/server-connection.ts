@@ -1,5 +1,5 @@
 import type { Socket } from "node:net";
-import { type ErrorCode, isMeshError, MeshError } from "@mesh/interface";
+import { type Clock, type ErrorCode, isMeshError, MeshError } from "@mesh/interface";
 import type { DeadlineQueue } from "./deadline-queue.js";
 import { type FrameBudget, FrameDecoder } from "./frame-decoder.js";
 import { FrameWriter } from "./frame-writer.js";
@@ -17,7 +17,6 @@ import {
   type WireCall,
 } from "./messages.js";
 import { RidTable } from "./rid-table.js";
-import type { TickClock } from "./tick-clock.js";
 import type { CallServerConfig } from "./transport-config.js";
 import type { Counters, SecurityDropReason } from "./transport-stats.js";
 import { UNDECODABLE, UNOPENABLE, type WireCodec } from "./wire-codec.js";
@@ -29,7 +28,8 @@ export interface ServerContext {
   readonly codec: WireCodec;
   readonly deadlines: DeadlineQueue<InboundCall>;
   /** The clock read once per tick, for arrival times. */
-  readonly tickClock: TickClock;
+  /** The clock read on the hot path (see tickClockOf). */
+  readonly tickClock: Clock;
   readonly handler: CallHandler;
   /** Asks for buffer for an incomplete frame of `connection`; may close others (or refuse). */
   acquireBuffer(connection: ServerConnection, bytes: number): boolean;
