@@ -50,7 +50,9 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   /** True once the link has started and the tables were built from its first view. */
   #joined = false;
   /** Call outcomes and durations for the admin endpoint's metrics; undefined without one. */
+  /** Where calls are recorded now: the admin endpoint's recorder, unless paused. */
   #recorder: CallRecorder | undefined;
+  #observer: CallRecorder | undefined;
   #admin: { stop(): Promise<void> } | undefined;
   #rebuildQueued = false;
   #stopped: Promise<void> | undefined;
@@ -120,7 +122,17 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   /** @internal records calls into `recorder`; `admin` is stopped with the node (createNode does this). */
   observe(recorder: CallRecorder, admin: { stop(): Promise<void> }): void {
     this.#recorder = recorder;
+    this.#observer = recorder;
     this.#admin = admin;
+  }
+
+  /**
+   * @internal for the observability benchmark: while paused, calls are not
+   * recorded (the admin endpoint keeps running), so one process measures its
+   * calls with and without the recording.
+   */
+  pauseRecording(paused: boolean): void {
+    this.#recorder = paused ? undefined : this.#observer;
   }
 
   /** Read-only facts for the admin endpoint: lifecycle and table parameters. */
