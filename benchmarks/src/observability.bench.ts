@@ -311,9 +311,12 @@ try {
   console.log(
     `GCs per second seen by the second set of collectors: ${fmt(median(results.collectors.map((r) => r.gcPerS ?? 0)))}`,
   );
-  const metricsOn = (figure.metrics ?? 0) + (figure.collectors ?? 0);
+  // A second set of collectors cannot make calls faster: a gain there is noise,
+  // and it is not allowed to offset the recording's cost.
+  const collectorsCost = Math.min(0, figure.collectors ?? 0);
+  const metricsOn = (figure.metrics ?? 0) + collectorsCost;
   console.log(
-    `goal, metrics on <= 2% fewer calls/s: recording ${pct(figure.metrics ?? 0)} + collectors ${pct(figure.collectors ?? 0)} = ${pct(metricsOn)}: ${metricsOn >= -0.02 ? "met" : "NOT met"}`,
+    `goal, metrics on <= 2% fewer calls/s: recording ${pct(figure.metrics ?? 0)} + collectors ${pct(collectorsCost)} (measured ${pct(figure.collectors ?? 0)}; a gain counts as 0) = ${pct(metricsOn)}: ${metricsOn >= -0.02 ? "met" : "NOT met"}`,
   );
   if (figure.dashboard !== undefined) {
     console.log(
