@@ -26,7 +26,7 @@
  * the node's cores. Without it everything shares every core.
  *
  * Run: pnpm build && node benchmarks/dist/observability.bench.js
- *      (BENCH_SECONDS per round, default 2; BENCH_ROUNDS, default 30; BENCH_PIN=1;
+ *      (BENCH_SECONDS per round, default 4; BENCH_ROUNDS, default 40; BENCH_PIN=1;
  *       BENCH_CPU_PROF=<dir> runs the cluster processes under node --cpu-prof)
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
@@ -38,8 +38,8 @@ import { SeededRandom } from "@mesh/testing";
 import { chromium } from "playwright-core";
 import { fmt } from "./tcp-baseline.js";
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
 const PIN = process.env.BENCH_PIN === "1";
 const CPU_PROF = process.env.BENCH_CPU_PROF;
 /** Pause before each round, so a page load or unload does not run into the measurement, in milliseconds. */
