@@ -16,6 +16,7 @@
  */
 import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { createInterface } from "node:readline";
+import { shuffle, systemRandom } from "@mesh/interface";
 import { createNode, type NodeInit } from "@mesh/node";
 import { waitFor } from "@mesh/testing";
 import { runFor } from "./load.js";
@@ -108,7 +109,11 @@ async function measure(seconds: number, modes: readonly Mode[]): Promise<Measure
   };
   let cycle: number[] = [];
   const nextSlot = (): number => {
-    if (cycle.length === 0) cycle = shuffled(modes.map((_, i) => i));
+    if (cycle.length === 0)
+      cycle = shuffle(
+        systemRandom,
+        modes.map((_, i) => i),
+      );
     return cycle.pop() as number;
   };
   enter(nextSlot());
@@ -131,14 +136,6 @@ async function measure(seconds: number, modes: readonly Mode[]): Promise<Measure
     share: cpuUs / 1000 / ms,
     ...(modes[i] === "collectors" ? { gcPerS: (gcs * 1000) / ms } : {}),
   }));
-}
-
-function shuffled<T>(items: T[]): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [items[i], items[j]] = [items[j] as T, items[i] as T];
-  }
-  return items;
 }
 
 // Warm-up: the JIT settles on the call path with and without recording.

@@ -34,6 +34,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createInterface, type Interface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { shuffle } from "@mesh/interface";
 import { SeededRandom } from "@mesh/testing";
 import { chromium } from "playwright-core";
 import { fmt } from "./tcp-baseline.js";
@@ -259,11 +260,7 @@ try {
       await current?.cluster.stop();
       current = await Cluster.start();
     }
-    const order = [...setups];
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = random.int(0, i);
-      [order[i], order[j]] = [order[j] as (typeof setups)[number], order[i] as (typeof setups)[number]];
-    }
+    const order = shuffle(random, [...setups]);
     for (const run of order) await run();
   }
   /** Per round, `setup` against the same round's `base` (median, and the middle half of the rounds). */

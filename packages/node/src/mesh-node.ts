@@ -49,9 +49,9 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   #state: "running" | "stopping" | "stopped" = "running";
   /** True once the link has started and the tables were built from its first view. */
   #joined = false;
-  /** Call outcomes and durations for the admin endpoint's metrics; undefined without one. */
-  /** Where calls are recorded now: the admin endpoint's recorder, unless paused. */
+  /** Where calls are recorded now: the admin endpoint's recorder, unless paused; undefined without one. */
   #recorder: CallRecorder | undefined;
+  /** The admin endpoint's recorder, paused or not. */
   #observer: CallRecorder | undefined;
   #admin: { stop(): Promise<void> } | undefined;
   #rebuildQueued = false;

@@ -16,8 +16,7 @@ export interface ClientContext {
   readonly counters: Counters;
   readonly codec: WireCodec;
   readonly deadlines: DeadlineQueue<PendingCall>;
-  /** The clock read once per tick, for call deadlines. */
-  /** The clock read on the hot path (see tickClockOf). */
+  /** The clock read once per tick (see tickClockOf), for call deadlines. */
   readonly tickClock: Clock;
   /** Called for each connection attempt after a peer's first. */
   onReconnect(): void;

@@ -27,8 +27,7 @@ export interface ServerContext {
   readonly counters: Counters;
   readonly codec: WireCodec;
   readonly deadlines: DeadlineQueue<InboundCall>;
-  /** The clock read once per tick, for arrival times. */
-  /** The clock read on the hot path (see tickClockOf). */
+  /** The clock read once per tick (see tickClockOf), for arrival times. */
   readonly tickClock: Clock;
   readonly handler: CallHandler;
   /** Asks for buffer for an incomplete frame of `connection`; may close others (or refuse). */
