@@ -51,12 +51,13 @@ describe("CallRecorder", () => {
 
   it("gives a capability named like the overflow slot no series of its own, so no label set repeats", () => {
     const recorder = new CallRecorder();
+    recorder.record(undefined as unknown as string, LOCAL, "MESH_ERR_INVALID_ARGUMENT", recorder.now()); // the overflow slot
     recorder.record(OVERFLOW_CAPABILITY, LOCAL, "ok", recorder.now());
     recorder.record("game", LOCAL, "ok", recorder.now());
     recorder.record(OVERFLOW_CAPABILITY, REMOTE, "ok", recorder.now());
     const names = [...recorder.slots()].map((s) => s.capability);
     assert.deepEqual(names.sort(), ["_other", "game"]);
-    assert.equal(recorder.total(), 3);
+    assert.equal(recorder.total(), 4);
   });
 
   it("reads the clock once per tick: calls within one synchronous run share a time", async () => {
